@@ -1,0 +1,7 @@
+"""CLI commands: sim (filled in by its owner)."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []
