@@ -34,6 +34,22 @@ HEADER_SIGNATURE = 'X-Hotreload-Signature'
 #: Multipart uploads carry the module in this form field (curl -F "file=@...").
 MULTIPART_FIELD = 'file'
 
+# --- JSON responses (every response body is a JSON object) --------------------
+
+#: Every response: true on success, false with RESP_ERROR on failure.
+RESP_OK = 'ok'
+#: On failure: one line saying what failed and what to do.
+RESP_ERROR = 'error'
+#: GET /status: hex SHA-256 identity of the running firmware (see "Firmware identity").
+STATUS_FIRMWARE_SHA256 = 'firmware_sha256'
+#: GET /status: whether the device requires authentication (GET /nonce + signature headers).
+STATUS_AUTH = 'auth'
+#: POST /reload, /upload-and-reload: time the device spent loading and relocating, in microseconds.
+RESP_LOAD_US = 'load_us'
+#: POST /reload, /upload-and-reload: true when the new code already runs, false when it
+#: is staged for the application's next safe point (cooperative mode).
+RESP_RELOADED = 'reloaded'
+
 # --- Files in the build directory --------------------------------------------
 
 #: Directory under the build directory that holds everything hotreload generates.
