@@ -52,9 +52,8 @@ void app_main(void)
     }
 
     hotreload_server_config_t server_config = HOTRELOAD_SERVER_CONFIG_DEFAULT();
-    err = hotreload_server_start(&server_config);
-    ESP_ERROR_CHECK(err);
-    ESP_LOGI(TAG, "Hot reload server running on port %d", (int)server_config.port);
+    /* Logs "Hot reload server running on port 8080" (the Kconfig port). */
+    ESP_ERROR_CHECK(hotreload_server_start(&server_config));
 
     while (true) {
         /* Safe point: no code of the module is on this task's stack here, so the
@@ -62,7 +61,7 @@ void app_main(void)
          * either; this example has none that call it. */
         if (hotreload_update_available()) {
             printf("Update available, reloading...\n");
-            err = hotreload_reload(&config);
+            err = hotreload_reload();
             if (err == ESP_OK) {
                 loaded = true;
             } else {
