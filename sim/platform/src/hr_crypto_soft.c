@@ -1,0 +1,184 @@
+/*
+ * SPDX-FileCopyrightText: 2026 hotreload authors
+ * SPDX-License-Identifier: MIT
+ */
+/**
+ * @file hr_crypto_soft.c
+ * @brief SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) in plain C for host tests and the simulated device.
+ *
+ * Freestanding apart from memcpy/memset: no libc I/O, no allocation.
+ */
+#include <string.h>
+
+#include "hr_crypto.h"
+
+#define BLOCK_SIZE 64
+
+typedef struct {
+    uint32_t state[8];
+    uint64_t total_bytes;
+    uint8_t block[BLOCK_SIZE];
+    uint32_t used;
+} sha256_state_t;
+
+_Static_assert(sizeof(sha256_state_t) <= HR_SHA256_CTX_SIZE, "hr_sha256_t too small for the software state");
+
+/* FIPS 180-4 section 4.2.2: first 32 bits of the fractional parts of the cube roots of the first 64 primes. */
+static const uint32_t K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static uint32_t rotr(uint32_t x, unsigned n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+
+static void compress(uint32_t state[8], const uint8_t block[BLOCK_SIZE])
+{
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++) {
+        w[i] = ((uint32_t)block[4 * i] << 24) | ((uint32_t)block[4 * i + 1] << 16) |
+               ((uint32_t)block[4 * i + 2] << 8) | (uint32_t)block[4 * i + 3];
+    }
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+    uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
+        uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    state[0] += a;
+    state[1] += b;
+    state[2] += c;
+    state[3] += d;
+    state[4] += e;
+    state[5] += f;
+    state[6] += g;
+    state[7] += h;
+}
+
+void hr_sha256_init(hr_sha256_t *ctx)
+{
+    /* FIPS 180-4 section 5.3.3: initial hash value. */
+    static const uint32_t H0[8] = {
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+    };
+    sha256_state_t *s = (sha256_state_t *)ctx->u.bytes;
+    memcpy(s->state, H0, sizeof(H0));
+    s->total_bytes = 0;
+    s->used = 0;
+}
+
+void hr_sha256_update(hr_sha256_t *ctx, const void *data, size_t len)
+{
+    sha256_state_t *s = (sha256_state_t *)ctx->u.bytes;
+    const uint8_t *in = data;
+    s->total_bytes += len;
+    if (s->used > 0) {
+        size_t take = BLOCK_SIZE - s->used;
+        if (take > len) {
+            take = len;
+        }
+        memcpy(s->block + s->used, in, take);
+        s->used += (uint32_t)take;
+        in += take;
+        len -= take;
+        if (s->used < BLOCK_SIZE) {
+            return;
+        }
+        compress(s->state, s->block);
+        s->used = 0;
+    }
+    while (len >= BLOCK_SIZE) {
+        compress(s->state, in);
+        in += BLOCK_SIZE;
+        len -= BLOCK_SIZE;
+    }
+    memcpy(s->block, in, len);
+    s->used = (uint32_t)len;
+}
+
+void hr_sha256_finish(hr_sha256_t *ctx, uint8_t out[HR_SHA256_SIZE])
+{
+    sha256_state_t *s = (sha256_state_t *)ctx->u.bytes;
+    uint64_t bits = s->total_bytes * 8;
+    /* Padding: 0x80, zeros up to 56 mod 64, then the message length in bits, big-endian. */
+    s->block[s->used++] = 0x80;
+    if (s->used > BLOCK_SIZE - 8) {
+        memset(s->block + s->used, 0, BLOCK_SIZE - s->used);
+        compress(s->state, s->block);
+        s->used = 0;
+    }
+    memset(s->block + s->used, 0, BLOCK_SIZE - 8 - s->used);
+    for (int i = 0; i < 8; i++) {
+        s->block[BLOCK_SIZE - 1 - i] = (uint8_t)(bits >> (8 * i));
+    }
+    compress(s->state, s->block);
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (uint8_t)(s->state[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(s->state[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(s->state[i] >> 8);
+        out[4 * i + 3] = (uint8_t)s->state[i];
+    }
+    memset(s, 0, sizeof(*s));
+}
+
+void hr_sha256(const void *data, size_t len, uint8_t out[HR_SHA256_SIZE])
+{
+    hr_sha256_t ctx;
+    hr_sha256_init(&ctx);
+    hr_sha256_update(&ctx, data, len);
+    hr_sha256_finish(&ctx, out);
+}
+
+void hr_hmac_sha256(const uint8_t *key, size_t key_len, const void *msg, size_t msg_len,
+                    uint8_t out[HR_SHA256_SIZE])
+{
+    uint8_t block_key[BLOCK_SIZE] = {0};
+    if (key_len > BLOCK_SIZE) {
+        hr_sha256(key, key_len, block_key);
+    } else if (key_len > 0) {
+        memcpy(block_key, key, key_len);
+    }
+    uint8_t pad[BLOCK_SIZE];
+    uint8_t inner[HR_SHA256_SIZE];
+    hr_sha256_t ctx;
+
+    for (int i = 0; i < BLOCK_SIZE; i++) {
+        pad[i] = block_key[i] ^ 0x36;
+    }
+    hr_sha256_init(&ctx);
+    hr_sha256_update(&ctx, pad, sizeof(pad));
+    hr_sha256_update(&ctx, msg, msg_len);
+    hr_sha256_finish(&ctx, inner);
+
+    for (int i = 0; i < BLOCK_SIZE; i++) {
+        pad[i] = block_key[i] ^ 0x5c;
+    }
+    hr_sha256_init(&ctx);
+    hr_sha256_update(&ctx, pad, sizeof(pad));
+    hr_sha256_update(&ctx, inner, sizeof(inner));
+    hr_sha256_finish(&ctx, out);
+
+    memset(block_key, 0, sizeof(block_key));
+    memset(pad, 0, sizeof(pad));
+}
