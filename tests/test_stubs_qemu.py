@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT, require_toolchain
+
 from hotreload_py import codegen
 from hotreload_py.arch import STUB_ABIS
 from hotreload_py.toolchains import Toolchain, compile_c
