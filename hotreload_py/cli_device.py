@@ -1,7 +1,104 @@
-"""CLI commands: device (filled in by its owner)."""
+"""CLI commands that talk to a device: reload, watch, status, flash."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from hotreload_py import flash as flash_mod
+from hotreload_py import protocol
+from hotreload_py import reload as reload_mod
+from hotreload_py import watch as watch_mod
+from hotreload_py.client import DeviceClient, read_key
+from hotreload_py.manifest import load_manifest, manifest_path
+
+_URL_HELP = (
+    "The device's address: host, host:port (port 8080 when omitted) or http://host:port. "
+    'Default: the HOTRELOAD_URL environment variable.'
+)
+_BUILD_DIR_HELP = 'The build directory of the firmware running on the device.'
+
+url_option = click.option('--url', envvar='HOTRELOAD_URL', help=_URL_HELP)
+build_dir_option = click.option(
+    '--build-dir',
+    '-B',
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path('build'),
+    show_default=True,
+    help=_BUILD_DIR_HELP,
+)
+
+
+def _echo_err(line: str) -> None:
+    click.echo(line, err=True)
+
+
+@click.command('reload')
+@url_option
+@build_dir_option
+@click.option('--component', 'components', multiple=True, help='Reload only this component (repeatable).')
+@click.option('--no-build', is_flag=True, help='Upload the modules as they are, without building them first.')
+def reload_cmd(url: str | None, build_dir: Path, components: tuple[str, ...], no_build: bool) -> None:
+    """Rebuild the reloadable components, upload them to the device and reload them."""
+    report = reload_mod.reload(build_dir, url or '', components=components, build=not no_build, echo=_echo_err)
+    click.echo(f'{report.summary()} ({report.timing_line()})')
+
+
+@click.command('watch')
+@url_option
+@build_dir_option
+@click.option(
+    '--debounce',
+    type=float,
+    default=watch_mod.DEFAULT_DEBOUNCE,
+    show_default=True,
+    help='Seconds without further changes before a burst of saves becomes one reload.',
+)
+def watch_cmd(url: str | None, build_dir: Path, debounce: float) -> None:
+    """Reload the reloadable components every time one of their files is saved (Ctrl+C stops)."""
+    watch_mod.run_watch(build_dir, url or '', debounce=debounce, echo=click.echo)
+
+
+@click.command('status')
+@url_option
+@click.option(
+    '--build-dir',
+    '-B',
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help='A build directory whose authentication key to use, and whose firmware to compare with the device.',
+)
+@click.option('--json', 'as_json', is_flag=True, help='Print the device status as JSON.')
+def status_cmd(url: str | None, build_dir: Path | None, as_json: bool) -> None:
+    """Show what the device runs: firmware identity, loaded modules, reload count, last error."""
+    key = None
+    firmware = None
+    if build_dir is not None:
+        manifest = load_manifest(build_dir)
+        key = read_key(Path(manifest.auth_key_file)) if manifest.auth_key_file else None
+        firmware = reload_mod.file_sha256(Path(manifest.firmware_elf))
+    with DeviceClient(url or '', key) as client:
+        body = client.status().body
+    if as_json:
+        click.echo(json.dumps(body, indent=2, sort_keys=True))
+    else:
+        click.echo(f'device: {client.url}')
+        for name in sorted(body):
+            click.echo(f'  {name}: {json.dumps(body[name])}')
+    if build_dir is not None:
+        same = body.get(protocol.STATUS_FIRMWARE_SHA256) == firmware
+        click.echo(f'build {manifest_path(build_dir)}: {"same firmware" if same else "OTHER firmware: flash it"}')
+
+
+@click.command('flash')
+@build_dir_option
+@click.option('--port', '-p', envvar='ESPPORT', help='Serial port of the chip. Default: ESPPORT, or esptool detects.')
+@click.option('--baud', '-b', type=int, envvar='ESPBAUD', help='Baud rate. Default: ESPBAUD, or esptool default.')
+def flash_cmd(build_dir: Path, port: str | None, baud: int | None) -> None:
+    """Write the hotreload partition (the current modules) over serial."""
+    flash_mod.flash(build_dir, port, baud)
+
+
+COMMANDS: list[click.Command] = [reload_cmd, watch_cmd, status_cmd, flash_cmd]
