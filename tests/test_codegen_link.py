@@ -18,6 +18,7 @@ import pytest
 from conftest import REPO_ROOT, require_toolchain
 from elftools.elf.elffile import ELFFile
 from elftools.elf.relocation import RelocationSection
+from elftools.elf.sections import SymbolTableSection
 
 from hotreload_py import codegen, elf
 from hotreload_py.errors import BuildError
@@ -72,7 +73,7 @@ def _linked(tmp_path_factory: pytest.TempPathFactory, name: str) -> Linked:
     externs = w / 'externs.ld'
     codegen.gen_externs(module, externs)
     linked = Linked(toolchain, w, module, w / 'fw_plain.elf', w / 'fw.elf')
-    common = ['-z', 'noexecstack', '--no-warn-rwx-segments', '-T', FIXTURES / 'prog.ld']
+    common: list[str | Path] = ['-z', 'noexecstack', '--no-warn-rwx-segments', '-T', FIXTURES / 'prog.ld']
     linked.ld(*common, '-o', linked.firmware_plain, start, fw, lib)
     linked.ld(*common, '-o', linked.firmware, start, fw, externs, lib)
     _cache[name] = linked
@@ -143,6 +144,7 @@ def _check_firmware_relocations(module_elf: Path, resolved: dict[str, int]) -> d
     with module_elf.open('rb') as stream:
         image = ELFFile(stream)
         symtab = image.get_section_by_name('.symtab')
+        assert isinstance(symtab, SymbolTableSection)
         for section in image.iter_sections():
             if not isinstance(section, RelocationSection) or section.name.startswith('.rela.debug'):
                 continue
