@@ -1,0 +1,197 @@
+/*
+ * SPDX-FileCopyrightText: 2026 hotreload authors
+ * SPDX-License-Identifier: MIT
+ */
+/**
+ * @file hr_priv.h
+ * @brief Internal structures and prototypes of the loader, grouped by source file.
+ *
+ * Nothing here knows a chip: addresses are target addresses (uint32_t) kept
+ * apart from host write pointers, so a loader built for a 64-bit host can
+ * place a module "at X" and be compared with GNU ld linking it at X.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esp_err.h"
+#include "hr_elf.h"
+#include "hr_loader.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** ELF machine of the CPU the loader runs on; host builds choose one with -DHR_ARCH_EM=... */
+#ifndef HR_ARCH_EM
+#if defined(__riscv)
+#define HR_ARCH_EM EM_RISCV
+#elif defined(__XTENSA__)
+#define HR_ARCH_EM EM_XTENSA
+#else
+#error "define HR_ARCH_EM (EM_RISCV or EM_XTENSA) for a host build of the loader"
+#endif
+#endif
+
+/** Sections a module may have; real modules have about ten. Bounds the validation work. */
+#define HR_MAX_SECTIONS 256
+/** Largest section alignment accepted (a page); larger values are nonsense for a module. */
+#define HR_MAX_ALIGN 4096
+
+/** Where one section of the ELF lives, at link time and in the new image. */
+typedef struct {
+    uint32_t link_addr;      /*!< sh_addr: where the module's link put it */
+    uint32_t size;           /*!< sh_size */
+    uint32_t run_addr;       /*!< target address in the new image (valid when loaded) */
+    uint8_t *write_ptr;      /*!< host pointer to its bytes (valid when loaded) */
+    bool loaded;             /*!< allocatable, non-empty and placed */
+    bool word_access_only;   /*!< the block only takes aligned 32-bit accesses */
+} hr_sect_t;
+
+/** A PCREL_HI20 result, looked up by the PCREL_LO12 that points at its instruction. */
+typedef struct {
+    uint32_t p_link;         /*!< link address of the AUIPC */
+    uint32_t value;          /*!< S + A - P computed for it (new addresses) */
+} hr_pcrel_hi_t;
+
+/** A module function that may fill a slot: its name and instruction-bus address. */
+typedef struct {
+    const char *name;
+    uint32_t addr;
+} hr_export_t;
+
+/** One block of the image and its size. */
+typedef struct {
+    hr_block_t block;
+    size_t size;
+} hr_image_block_t;
+
+struct hr_image {
+    const hr_mem_port_t *port;
+    size_t bytes;            /*!< sum of block sizes */
+    size_t count;            /*!< blocks in use */
+    hr_image_block_t blocks[]; /*!< one per loaded section */
+};
+
+/** State of one load. Zeroed on entry; every allocation is stored here at once (see hr_load.c NOTICE). */
+typedef struct {
+    const uint8_t *elf;
+    size_t size;
+    Elf32_Ehdr ehdr;
+    uint32_t shnum;
+    const char *shstrtab;
+    uint32_t shstrtab_size;
+    uint32_t info_index;     /*!< section index of .hotreload.info */
+    uint32_t symtab_index;
+    uint32_t sym_count;
+    const uint8_t *symtab;   /*!< first Elf32_Sym in the file */
+    const char *strtab;      /*!< string table of the symtab */
+    uint32_t strtab_size;
+    uint32_t alloc_count;    /*!< allocatable non-empty sections */
+    hr_sect_t *sects;        /*!< shnum entries (owned) */
+    hr_image_t *image;       /*!< the new image (owned until handed to the caller) */
+    hr_pcrel_hi_t *hi;       /*!< PCREL_HI20 results (owned) */
+    size_t hi_count;
+    size_t hi_cap;
+    bool hi_sorted;
+    hr_export_t *exports;    /*!< the module's global functions, sorted by name (owned) */
+    const hr_load_params_t *params;
+} hr_load_ctx_t;
+
+/* --- hr_load.c: parse and validate ------------------------------------------ */
+
+/** Read section header @p index (caller checked index < ctx->shnum). */
+void hr_load_shdr(const hr_load_ctx_t *ctx, uint32_t index, Elf32_Shdr *out);
+
+/** Name of symbol-table string at @p offset, or NULL when it is outside the table. */
+const char *hr_load_symname(const hr_load_ctx_t *ctx, uint32_t offset);
+
+/* --- hr_link.c: symbols, relocation, exports ---------------------------------- */
+
+/** Apply every relocation section that targets a loaded section. */
+esp_err_t hr_link_relocate(hr_load_ctx_t *ctx);
+
+/** Fill @p out_slots with the instruction-bus address of every export of the table. */
+esp_err_t hr_link_exports(hr_load_ctx_t *ctx, uint32_t *out_slots);
+
+/** Remember the value computed for a PCREL_HI20 at link address @p p_link (prepare phase). */
+esp_err_t hr_link_pcrel_hi_add(hr_load_ctx_t *ctx, uint32_t p_link, uint32_t value);
+
+/** The value of the PCREL_HI20 at link address @p p_link (apply phase); ESP_ERR_NOT_FOUND if none. */
+esp_err_t hr_link_pcrel_hi_find(hr_load_ctx_t *ctx, uint32_t p_link, uint32_t *value);
+
+/* --- arch/hr_reloc_<arch>.c ------------------------------------------------------ */
+
+/** Relocations are visited twice: once to collect what later ones refer to, once to write. */
+typedef enum {
+    HR_RELOC_PREPARE,
+    HR_RELOC_APPLY,
+} hr_reloc_phase_t;
+
+/** Everything one relocation needs; the arch code knows nothing else about the load. */
+typedef struct {
+    hr_load_ctx_t *ctx;      /*!< for the PCREL_HI20 table */
+    hr_reloc_phase_t phase;
+    uint32_t type;           /*!< R_<arch>_* */
+    uint32_t s;              /*!< S: new address of the symbol (firmware symbols: their fixed address) */
+    uint32_t s_link;         /*!< the symbol's address when the module was linked */
+    int32_t a;               /*!< A: addend */
+    uint32_t p;              /*!< P: new address of the place */
+    uint32_t p_link;         /*!< address of the place when the module was linked */
+    uint8_t *loc;            /*!< host pointer to the place */
+    uint32_t avail;          /*!< bytes from loc to the end of its section */
+    bool word_access_only;   /*!< loc must be read and written with aligned 32-bit accesses */
+    uint32_t index;          /*!< relocation number within its section, for logs */
+} hr_reloc_t;
+
+/**
+ * @brief Apply (or, in the prepare phase, pre-compute) one relocation.
+ * @return ESP_OK; ESP_ERR_NOT_SUPPORTED (unknown type, value out of range,
+ *         misaligned target); ESP_ERR_INVALID_SIZE (the field runs past its section)
+ */
+esp_err_t hr_arch_relocate(const hr_reloc_t *r);
+
+/* --- helpers for the arch files: byte access that honours word-only memory ----- */
+
+/** Read @p n (1..4) bytes little-endian at @p r's place plus @p off. */
+static inline uint32_t hr_place_read(const hr_reloc_t *r, uint32_t off, unsigned n)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t *p = r->loc + off + i;
+        uint8_t byte;
+        if (r->word_access_only) {
+            /* Aligned word load, then pick the byte: IRAM faults on narrower loads. */
+            uintptr_t aligned = (uintptr_t)p & ~(uintptr_t)3;
+            uint32_t word = *(volatile uint32_t *)aligned;
+            byte = (uint8_t)(word >> (8 * ((uintptr_t)p & 3)));
+        } else {
+            byte = *p;
+        }
+        v |= (uint32_t)byte << (8 * i);
+    }
+    return v;
+}
+
+/** Write the low @p n (1..4) bytes of @p v little-endian at @p r's place plus @p off. */
+static inline void hr_place_write(const hr_reloc_t *r, uint32_t off, unsigned n, uint32_t v)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t *p = r->loc + off + i;
+        uint8_t byte = (uint8_t)(v >> (8 * i));
+        if (r->word_access_only) {
+            uintptr_t aligned = (uintptr_t)p & ~(uintptr_t)3;
+            unsigned shift = 8 * (unsigned)((uintptr_t)p & 3);
+            volatile uint32_t *word = (volatile uint32_t *)aligned;
+            *word = (*word & ~((uint32_t)0xff << shift)) | ((uint32_t)byte << shift);
+        } else {
+            *p = byte;
+        }
+    }
+}
+
+#ifdef __cplusplus
+}
+#endif
