@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hotreload_py import protocol
-from hotreload_py.client import FLASH_HINT, DeviceClient, FirmwareMismatchError, read_key
+from hotreload_py.client import FLASH_HINT, DeviceClient, FirmwareMismatchError, normalize_url, read_key
 from hotreload_py.errors import BuildError, DeviceError
 from hotreload_py.manifest import ComponentEntry, Manifest, load_manifest
 
@@ -149,6 +149,7 @@ def reload(
     timeout: float | None = None,
 ) -> ReloadReport:
     """Rebuild the modules of build_dir, check the device at url runs this firmware, upload and reload."""
+    device_url = normalize_url(url)
     manifest = load_manifest(build_dir)
     entries = select_components(manifest, components)
     report = ReloadReport()
@@ -161,7 +162,7 @@ def reload(
             raise BuildError(f'the firmware {firmware} does not exist: build the project first')
         result = BuildResult(0.0, False, file_sha256(firmware))
     key = read_key(Path(manifest.auth_key_file)) if manifest.auth_key_file else None
-    with DeviceClient(url, key, timeout=timeout) as client:
+    with DeviceClient(device_url, key, timeout=timeout) as client:
         status = client.status()
         check_firmware(manifest, result, status.body, client.url)
         for entry in entries:

@@ -1,0 +1,159 @@
+"""Reload flow: what it builds, how it reports a failed build or a changed firmware, and the checks before upload."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from devtools_project import make_project
+
+from hotreload_py import protocol
+from hotreload_py import reload as flow
+from hotreload_py.client import DeviceUnreachableError, FirmwareMismatchError
+from hotreload_py.errors import BuildError
+from hotreload_py.manifest import load_manifest
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.fixture()
+def build_dir(tmp_path: Path) -> Path:
+    return make_project(tmp_path)
+
+
+def _component_source(build_dir: Path) -> Path:
+    return Path(load_manifest(build_dir).components[0].source_dirs[0]) / 'reloadable.c'
+
+
+def test_build_command_asks_only_for_the_module_targets(build_dir: Path) -> None:
+    manifest = load_manifest(build_dir)
+    assert flow.build_command(manifest, ['a_module', 'b_module']) == [
+        'cmake',
+        '--build',
+        str(build_dir),
+        '--target',
+        'a_module',
+        'b_module',
+    ]
+
+
+def test_build_command_ninja_style_tool_gets_targets_appended(build_dir: Path) -> None:
+    manifest = load_manifest(build_dir)
+    ninja = type(manifest)(**{**manifest.__dict__, 'build_tool': ['ninja', '-C', '/b']})
+    assert flow.build_command(ninja, ['m']) == ['ninja', '-C', '/b', 'm']
+
+
+def test_build_modules_builds_module_and_what_it_needs(build_dir: Path) -> None:
+    manifest = load_manifest(build_dir)
+    result = flow.build_modules(manifest, manifest.components, lambda line: None)
+    assert Path(manifest.components[0].module).is_file()
+    assert result.firmware_sha256 == flow.file_sha256(Path(manifest.firmware_elf))
+    assert not result.firmware_changed  # no firmware existed before: nothing was flashed from it
+    again = flow.build_modules(manifest, manifest.components, lambda line: None)
+    assert not again.firmware_changed
+    assert again.firmware_sha256 == result.firmware_sha256
+
+
+def test_build_modules_compile_error_shows_compiler_output(build_dir: Path) -> None:
+    manifest = load_manifest(build_dir)
+    source = _component_source(build_dir)
+    source.write_text(source.read_text().replace('return a + b;', 'return a + ;'))
+    lines: list[str] = []
+    with pytest.raises(BuildError) as info:
+        flow.build_modules(manifest, manifest.components, lines.append)
+    assert 'building reloadable failed' in str(info.value)
+    assert 'fix the errors shown above' in str(info.value)
+    output = '\n'.join(lines)
+    assert 'reloadable.c' in output
+    assert 'error' in output
+
+
+def test_build_modules_reports_firmware_change(build_dir: Path) -> None:
+    manifest = load_manifest(build_dir)
+    flow.build_modules(manifest, manifest.components, lambda line: None)
+    main = Path(manifest.project_dir) / 'main.c'
+    main.write_text(main.read_text().replace('== 5 ? 0 : 1', '== 5 ? 0 : 2'))
+    result = flow.build_modules(manifest, manifest.components, lambda line: None)
+    assert result.firmware_changed
+
+
+def test_build_modules_missing_build_tool_says_so(build_dir: Path) -> None:
+    manifest = load_manifest(build_dir)
+    broken = type(manifest)(**{**manifest.__dict__, 'build_tool': ['no-such-build-tool-xyz', '--build', 'x']})
+    with pytest.raises(BuildError, match='cannot run the build tool no-such-build-tool-xyz'):
+        flow.build_modules(broken, broken.components, lambda line: None)
+
+
+def test_select_components_unknown_name_lists_known(build_dir: Path) -> None:
+    manifest = load_manifest(build_dir)
+    assert [entry.name for entry in flow.select_components(manifest, [])] == ['reloadable']
+    with pytest.raises(BuildError, match=r"no reloadable component 'other'.*reloadable"):
+        flow.select_components(manifest, ['other'])
+
+
+def test_check_firmware_mismatch_after_firmware_change_says_flash(build_dir: Path) -> None:
+    manifest = load_manifest(build_dir)
+    changed = flow.BuildResult(1.0, True, 'b' * 64)
+    with pytest.raises(FirmwareMismatchError, match='rebuilt the firmware.*hotreload sim run'):
+        flow.check_firmware(manifest, changed, {protocol.STATUS_FIRMWARE_SHA256: 'a' * 64}, 'http://d:8080')
+    esp_idf = type(manifest)(**{**manifest.__dict__, 'generator': 'esp-idf'})
+    same_build = flow.BuildResult(1.0, False, 'b' * 64)
+    with pytest.raises(FirmwareMismatchError, match=r'other firmware \(aaaaaaaaaaaa.*idf\.py flash'):
+        flow.check_firmware(esp_idf, same_build, {protocol.STATUS_FIRMWARE_SHA256: 'a' * 64}, 'http://d:8080')
+    flow.check_firmware(esp_idf, same_build, {protocol.STATUS_FIRMWARE_SHA256: 'B' * 64}, 'http://d:8080')
+
+
+def test_check_firmware_status_without_identity_is_an_error(build_dir: Path) -> None:
+    manifest = load_manifest(build_dir)
+    with pytest.raises(Exception, match='does not report the firmware identity'):
+        flow.check_firmware(manifest, flow.BuildResult(1.0, False, 'b' * 64), {}, 'http://d:8080')
+
+
+def test_reload_builds_then_reports_unreachable_device(build_dir: Path) -> None:
+    port = _closed_port()
+    with pytest.raises(DeviceUnreachableError, match=f'cannot reach the device at http://127.0.0.1:{port}'):
+        flow.reload(build_dir, f'127.0.0.1:{port}', echo=lambda line: None)
+    assert Path(load_manifest(build_dir).components[0].module).is_file()
+
+
+def test_reload_without_manifest_says_build_first(tmp_path: Path) -> None:
+    with pytest.raises(BuildError, match='build the project first'):
+        flow.reload(tmp_path, '127.0.0.1:1')
+
+
+def test_cli_reload_exit_code_and_one_line_reason(build_dir: Path) -> None:
+    port = _closed_port()
+    result = subprocess.run(
+        [sys.executable, '-m', 'hotreload_py', 'reload', '--build-dir', str(build_dir)],
+        env={**os.environ, 'HOTRELOAD_URL': f'127.0.0.1:{port}'},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith('error: cannot reach the device')
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_reload_without_url_names_the_variable(build_dir: Path) -> None:
+    env = {name: value for name, value in os.environ.items() if name != 'HOTRELOAD_URL'}
+    result = subprocess.run(
+        [sys.executable, '-m', 'hotreload_py', 'reload', '--no-build', '--build-dir', str(build_dir)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert 'HOTRELOAD_URL' in result.stderr
