@@ -133,6 +133,20 @@ def module_exports(image: elf.ElfImage) -> list[str]:
     return names
 
 
+def stubs_context(names: list[str], abi: str, prefix: str, name: str) -> dict[str, Any]:
+    """Template data shared by the stub and table templates, for exports @p names in table order."""
+    stub_abi = STUB_ABIS[abi]
+    word = ARCHES[stub_abi.arch].word_size
+    fingerprint = protocol.abi_fingerprint(names)
+    return {
+        'prefix': prefix,
+        'name': name,
+        'exports': [Export(i, n, i * word) for i, n in enumerate(names)],
+        'scratch': stub_abi.scratch_register,
+        'fingerprint_rows': [', '.join(f'0x{b:02x}' for b in fingerprint[i : i + 8]) for i in range(0, 32, 8)],
+    }
+
+
 def gen_stubs(
     module: Path, abi: str, stubs_out: Path, table_out: Path, prefix: str | None = None, name: str | None = None
 ) -> list[str]:
@@ -151,13 +165,9 @@ def gen_stubs(
     _check_prefix(prefix)
     _check_name(name)
     names = module_exports(image)
-    word = image.arch.word_size
-    exports = [Export(i, n, i * word) for i, n in enumerate(names)]
-    fingerprint = protocol.abi_fingerprint(names)
-    common = {'prefix': prefix, 'name': name, 'exports': exports, 'scratch': stub_abi.scratch_register}
-    render_to(stubs_out, stub_abi.template, **common)
-    rows = [', '.join(f'0x{b:02x}' for b in fingerprint[i : i + 8]) for i in range(0, len(fingerprint), 8)]
-    render_to(table_out, 'table.c.j2', fingerprint_rows=rows, **common)
+    ctx = stubs_context(names, abi, prefix, name)
+    render_to(stubs_out, stub_abi.template, **ctx)
+    render_to(table_out, 'table.c.j2', **ctx)
     return names
 
 
