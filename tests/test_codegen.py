@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -264,3 +266,41 @@ def test_arch_targets_match_chip_directories() -> None:
     if not chips:
         pytest.skip('src/chip has no chip directories yet')
     assert sorted(arch.TARGETS) == chips
+
+
+@pytest.mark.slow
+def test_codegen_templates_ship_in_a_non_editable_wheel(tmp_path: Path) -> None:
+    """A real `pip wheel` carries the templates, and the installed package renders from them (not the checkout)."""
+    pytest.importorskip('wheel', reason='the wheel package is needed to build a wheel without network access')
+    src = tmp_path / 'src'
+    src.mkdir()
+    for name in ('pyproject.toml', 'README.md', 'LICENSE'):
+        shutil.copy(REPO_ROOT / name, src / name)
+    shutil.copytree(REPO_ROOT / 'templates', src / 'templates')
+    shutil.copytree(REPO_ROOT / 'hotreload_py', src / 'hotreload_py', symlinks=True, ignore=_ignore_caches)
+    dist = tmp_path / 'dist'
+    subprocess.run(
+        [sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps', '--no-build-isolation', '-w', str(dist), str(src)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel_file,) = dist.glob('*.whl')
+    installed = tmp_path / 'site'
+    with zipfile.ZipFile(wheel_file) as archive:
+        shipped = {Path(n).name for n in archive.namelist() if n.startswith('hotreload_py/templates/')}
+        archive.extractall(installed)
+    assert {t.name for t in (REPO_ROOT / 'templates').glob('*.j2')} <= shipped
+    assert not (installed / 'hotreload_py' / 'templates').is_symlink()
+    out = tmp_path / 'hr_protocol.h'
+    env = {**os.environ, 'PYTHONPATH': str(installed)}
+    code = (
+        'import sys, hotreload_py, hotreload_py.cli as c; '
+        f'assert hotreload_py.__file__.startswith({str(installed)!r}), hotreload_py.__file__; '
+        f'c.main(["gen-protocol", "--out", {str(out)!r}])'
+    )
+    subprocess.run([sys.executable, '-c', code], check=True, env=env, cwd=tmp_path, capture_output=True)
+    assert out.read_text() == (REPO_ROOT / 'src' / 'hr_protocol.h').read_text()
+
+
+def _ignore_caches(directory: str, names: list[str]) -> list[str]:
+    return [n for n in names if n == '__pycache__']
