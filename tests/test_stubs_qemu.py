@@ -116,6 +116,17 @@ def test_stubs_qemu_every_call_shape_passes_through(tmp_path_factory: pytest.Tem
     assert result.returncode == 0
 
 
+def test_stubs_qemu_windowed_stubs_from_gnu_as_run(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """ESP-IDF assembles the windowed stubs with GNU as, not llvm-mc: that object must run the same way."""
+    built, objects = _shapes_objects(tmp_path_factory, 'xtensa-windowed-clang')
+    call0 = require_toolchain('xtensa-call0-gcc')
+    gnu_stubs = built.workdir / 'stubs_gnu.o'
+    compile_c(call0, built.workdir / 'shapes_stubs.S', gnu_stubs)
+    result = built.link_and_run([*objects[:-1], gnu_stubs], 'prog_gnu_as')
+    assert result.stdout.splitlines() == [f'ok {c}' for c in CASES if c != 'varargs'], result.stdout + result.stderr
+    assert result.returncode == 0
+
+
 def test_stubs_qemu_clobbering_an_argument_register_is_caught(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The program notices a stub that uses an argument register as scratch (the test can fail)."""
 
