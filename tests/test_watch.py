@@ -1,0 +1,191 @@
+"""Watch loop: real files, the real watchfiles loop, a real build; the action is injected where no device is needed."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from devtools_project import make_project
+from watchfiles import Change
+
+from hotreload_py import watch
+from hotreload_py.errors import BuildError, HotreloadError
+from hotreload_py.manifest import load_manifest
+
+DEADLINE = 30.0
+
+
+def wait_for(condition: Callable[[], bool], what: str, deadline: float = DEADLINE) -> None:
+    end = time.monotonic() + deadline
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f'timed out waiting for {what}')
+        time.sleep(0.02)
+
+
+def touch(path: Path, text: str) -> bool:
+    """Write text to path (a save in an editor); true, for use inside wait_for conditions."""
+    path.write_text(text)
+    return True
+
+
+class Recorder:
+    """An action that records each call's changed file names and answers from a script."""
+
+    def __init__(self, answers: list[bool] | None = None) -> None:
+        self.calls: list[set[str]] = []
+        self.answers = answers or []
+        self.lock = threading.Lock()
+
+    def __call__(self, changed: set[Path]) -> bool:
+        with self.lock:
+            self.calls.append({path.name for path in changed})
+            return self.answers.pop(0) if self.answers else False
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.calls)
+
+
+@pytest.fixture()
+def running_loop(tmp_path: Path) -> Iterator[Callable[..., tuple[Path, threading.Thread]]]:
+    """Start watch_loop in a thread on a fresh directory; stopped and joined afterwards."""
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def start(action: watch.Action, **kwargs: object) -> tuple[Path, threading.Thread]:
+        src = tmp_path / 'component'
+        src.mkdir(exist_ok=True)
+        (src / 'include').mkdir(exist_ok=True)
+        ready = threading.Event()
+
+        def observed(changed: set[Path]) -> bool:
+            real = {path for path in changed if path.name != 'probe.h'}
+            if changed and not real:
+                ready.set()
+                return False
+            return action(real)
+
+        thread = threading.Thread(
+            target=watch.watch_loop, args=([src], observed), kwargs={'stop_event': stop, **kwargs}, daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+        # The watcher is live once it reports a change: keep touching a probe file until it does.
+        probe = src / 'probe.h'
+        wait_for(lambda: touch(probe, str(time.monotonic())) and ready.wait(0.2), 'the watcher to start')
+        return src, thread
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+
+
+def test_source_filter_takes_sources_headers_cmakelists_only(tmp_path: Path) -> None:
+    build = tmp_path / 'build'
+    keep = watch.SourceFilter([build])
+    for name in ('a.c', 'a.cpp', 'include/a.h', 'CMakeLists.txt', 'Kconfig', 'x.S', 'idf_component.yml'):
+        assert keep(Change.modified, str(tmp_path / name)), name
+    for name in ('a.o', '.a.c.swp', 'a.c~', 'notes.txt', 'build/gen.c', '.git/index.c'):
+        assert not keep(Change.modified, str(tmp_path / name)), name
+
+
+def test_watched_dirs_from_manifest_dedupe_and_missing(tmp_path: Path) -> None:
+    build = make_project(tmp_path)
+    manifest = load_manifest(build)
+    dirs = watch.watched_dirs(manifest)
+    assert dirs == [Path(manifest.components[0].source_dirs[0]).resolve()]
+    doubled = type(manifest)(**{**manifest.__dict__, 'components': manifest.components * 2})
+    assert watch.watched_dirs(doubled) == dirs
+    entry = manifest.components[0]
+    gone = type(entry)(**{**entry.__dict__, 'source_dirs': [str(tmp_path / 'nowhere')]})
+    with pytest.raises(BuildError, match='no existing source directory'):
+        watch.watched_dirs(type(manifest)(**{**manifest.__dict__, 'components': [gone]}))
+
+
+def test_watch_loop_rejects_non_positive_debounce(tmp_path: Path) -> None:
+    with pytest.raises(HotreloadError, match='--debounce must be a positive'):
+        watch.watch_loop([tmp_path], lambda changed: False, debounce=0)
+
+
+def test_watch_loop_burst_of_saves_is_one_call(running_loop: Callable[..., tuple[Path, threading.Thread]]) -> None:
+    recorder = Recorder()
+    src, _ = running_loop(recorder, debounce=0.4)
+    target = src / 'reloadable.c'
+    for version in range(8):
+        target.write_text(f'int reloadable_add(int a, int b) {{ return a + b + {version}; }}\n')
+    wait_for(lambda: recorder.count() >= 1, 'the first reload')
+    (src / 'marker.c').write_text('/* later */\n')
+    wait_for(lambda: any('marker.c' in call for call in recorder.calls), 'the marker save')
+    before_marker = [call for call in recorder.calls if 'marker.c' not in call]
+    assert before_marker == [{'reloadable.c'}]
+
+
+def test_watch_loop_ignores_files_it_does_not_build(running_loop: Callable[..., tuple[Path, threading.Thread]]) -> None:
+    recorder = Recorder()
+    src, _ = running_loop(recorder, debounce=0.1)
+    (src / 'notes.txt').write_text('not a source\n')
+    (src / 'reloadable.o').write_bytes(b'\0')
+    (src / 'include' / 'api.h').write_text('#pragma once\n')
+    wait_for(lambda: recorder.count() >= 1, 'the header save')
+    assert recorder.calls[0] == {'api.h'}
+
+
+def test_watch_loop_retries_while_action_asks(running_loop: Callable[..., tuple[Path, threading.Thread]]) -> None:
+    recorder = Recorder(answers=[True, True, False])
+    src, _ = running_loop(recorder, debounce=0.1, retry_interval=0.1)
+    (src / 'reloadable.c').write_text('int x;\n')
+    wait_for(lambda: recorder.count() >= 3, 'two retries')
+    assert recorder.calls[:3] == [{'reloadable.c'}, set(), set()]
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_run_watch_survives_compile_error_and_recovers(tmp_path: Path) -> None:
+    build = make_project(tmp_path)
+    source = Path(load_manifest(build).components[0].source_dirs[0]) / 'reloadable.c'
+    good = source.read_text()
+    lines: list[str] = []
+    lock = threading.Lock()
+
+    def echo(line: str) -> None:
+        with lock:
+            lines.append(line)
+
+    def seen(text: str) -> bool:
+        with lock:
+            return any(text in line for line in lines)
+
+    stop = threading.Event()
+    url = f'127.0.0.1:{_closed_port()}'
+    thread = threading.Thread(
+        target=watch.run_watch, args=(build, url), kwargs={'debounce': 0.1, 'echo': echo, 'stop_event': stop}
+    )
+    thread.start()
+    try:
+        wait_for(lambda: seen('watching'), 'the watch banner')
+        # Keep saving the broken file until the (just started) watcher reports it.
+        broken = good.replace('return a + b;', 'return a + ;')
+        wait_for(lambda: touch(source, broken) and seen('building reloadable failed'), 'the build error')
+        assert seen('reloadable.c')  # the compiler's own message, inline
+        assert seen('waiting for the next save')
+        assert thread.is_alive()
+        source.write_text(good.replace('a + b', 'a + b + 1'))
+        wait_for(lambda: seen('cannot reach the device'), 'the fixed build reaching the upload')
+        assert seen('retrying every')
+        assert thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
