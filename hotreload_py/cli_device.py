@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 
 from hotreload_py import flash as flash_mod
-from hotreload_py import protocol
+from hotreload_py import idf_ext, protocol
 from hotreload_py import reload as reload_mod
 from hotreload_py import watch as watch_mod
 from hotreload_py.client import DeviceClient, read_key
+from hotreload_py.errors import HotreloadError
 from hotreload_py.manifest import load_manifest, manifest_path
 
 _URL_HELP = (
@@ -101,4 +102,11 @@ def flash_cmd(build_dir: Path, port: str | None, baud: int | None) -> None:
     flash_mod.flash(build_dir, port, baud)
 
 
-COMMANDS: list[click.Command] = [reload_cmd, watch_cmd, status_cmd, flash_cmd]
+@click.command('idf-actions')
+@click.argument('action', default='reload', type=click.Choice(idf_ext.ACTIONS))
+def idf_actions_cmd(action: str) -> None:
+    """Say how to make `idf.py ACTION` available, and fail: the build's fallback targets run this."""
+    raise HotreloadError(idf_ext.enable_instructions(action))
+
+
+COMMANDS: list[click.Command] = [reload_cmd, watch_cmd, status_cmd, flash_cmd, idf_actions_cmd]
