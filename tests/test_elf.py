@@ -177,3 +177,23 @@ def test_inspect_json_is_machine_readable(rv32_module: Path) -> None:
     assert report['firmware_symbols'] == ['fw_counter', 'fw_optional', 'memcpy', 'printf']
     assert report['relocations']['R_RISCV_32'] == 3
     assert any(name.startswith('.text') for name in report['sections'])
+
+
+@pytest.mark.parametrize('name', ['rv32-gcc', 'rv32-clang', 'xtensa-call0-gcc', 'xtensa-windowed-clang'])
+def test_elf_relocation_names_match_readelf(tmp_path: Path, name: str) -> None:
+    """The hand-written RELOC_NAMES agree with binutils (debug info adds ADD/SUB/DIFF kinds)."""
+    toolchain = require_toolchain(name)
+    obj = tmp_path / 'module.o'
+    # llvm-mc 22 rejects the .cfi_def_cfa that llc emits for windowed Xtensa with -g.
+    debug = [] if name == 'xtensa-windowed-clang' else ['-g']
+    compile_c(toolchain, FIXTURES / 'module.c', obj, [*FLAGS, *debug, '-ffunction-sections'])
+    listing = subprocess.run(
+        [toolchain.tool('readelf'), '-rW', str(obj)], check=True, capture_output=True, text=True
+    ).stdout
+    expected: dict[str, int] = {}
+    for line in listing.splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[2].startswith('R_'):
+            expected[fields[2]] = expected.get(fields[2], 0) + 1
+    assert expected
+    assert elf.load(obj).reloc_counts == dict(sorted(expected.items()))
