@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -85,12 +86,28 @@ def status_cmd(url: str | None, build_dir: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(body, indent=2, sort_keys=True))
     else:
-        click.echo(f'device: {client.url}')
-        for name in sorted(body):
-            click.echo(f'  {name}: {json.dumps(body[name])}')
+        click.echo(format_status(client.url, body))
     if build_dir is not None:
         same = body.get(protocol.STATUS_FIRMWARE_SHA256) == firmware
         click.echo(f'build {manifest_path(build_dir)}: {"same firmware" if same else "OTHER firmware: flash it"}')
+
+
+def format_status(url: str, body: dict[str, Any]) -> str:
+    """The GET /status answer for people; keys the device does not send are left out."""
+    known = {'ok', 'modules', 'last_error'}
+    lines = [f'device {url}']
+    for key in sorted(set(body) - known):
+        lines.append(f'  {key}: {json.dumps(body[key])}')
+    error = body.get('last_error')
+    if isinstance(error, dict):
+        lines.append(f'  last_error: {error.get("code", "?")}: {error.get("message", "")}')
+    modules = body.get('modules')
+    for module in modules if isinstance(modules, list) else []:
+        if not isinstance(module, dict):
+            continue
+        details = ', '.join(f'{key} {json.dumps(value)}' for key, value in sorted(module.items()) if key != 'name')
+        lines.append(f'  module {module.get("name", "?")}: {details}')
+    return '\n'.join(lines)
 
 
 @click.command('flash')

@@ -305,6 +305,11 @@ class DeviceClient:
             )
         if code == 503:
             raise DeviceError(f'{where}: the device is busy with another upload or reload{said}; try again in a moment')
+        if code == 408:
+            raise DeviceUnreachableError(
+                f'{where}: the device stopped waiting for the upload{said}; the link is slow or was interrupted: '
+                'try again'
+            )
         if code == 400:
             raise DeviceError(f'{where}: the device rejected the module{said}; rebuild it (idf.py reload)')
         raise DeviceError(f'{where} answered HTTP {code}{said}')
