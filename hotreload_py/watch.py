@@ -118,7 +118,10 @@ class ReloadAction:
             names = ', '.join(sorted(path.name for path in changed))
             self.echo(f'{PREFIX}changed: {names}')
         try:
-            report = reload_flow.reload(self.build_dir, self.url, echo=self.echo, timeout=self.timeout)
+            # A retry follows a successful build: only the device part is repeated.
+            report = reload_flow.reload(
+                self.build_dir, self.url, build=bool(changed), echo=self.echo, timeout=self.timeout
+            )
         except BuildError as exc:
             self._problem(f'{exc}; waiting for the next save', repeat=True)
             return False

@@ -56,6 +56,7 @@ def test_build_modules_builds_module_and_what_it_needs(build_dir: Path) -> None:
     manifest = load_manifest(build_dir)
     result = flow.build_modules(manifest, manifest.components, lambda line: None)
     assert Path(manifest.components[0].module).is_file()
+    assert not (build_dir / 'unrelated').exists()  # not a full build
     assert result.firmware_sha256 == flow.file_sha256(Path(manifest.firmware_elf))
     assert not result.firmware_changed  # no firmware existed before: nothing was flashed from it
     again = flow.build_modules(manifest, manifest.components, lambda line: None)
