@@ -104,13 +104,17 @@ static esp_err_t need(const hr_reloc_t *r, uint32_t bytes)
     return ESP_OK;
 }
 
-static esp_err_t pc_relative(const hr_reloc_t *r, uint32_t v, unsigned range_bits, unsigned field_bytes)
+/** Check a PC-relative displacement @p v for an instruction reaching +-2^(range_bits-1) bytes. */
+static esp_err_t pc_relative(const hr_reloc_t *r, const char *what, uint32_t v, unsigned range_bits,
+                             unsigned field_bytes)
 {
     ESP_RETURN_ON_ERROR(need(r, field_bytes), TAG, "place");
-    ESP_RETURN_ON_FALSE(fits_signed((int32_t)v, range_bits) && (v & 1u) == 0, ESP_ERR_NOT_SUPPORTED, TAG,
-                        "relocation %u (type %u): target 0x%08x is %d bytes from 0x%08x, beyond the instruction's "
-                        "+-%u range or odd", (unsigned)r->index, (unsigned)r->type, (unsigned)(r->s + (uint32_t)r->a),
-                        (int)v, (unsigned)r->p, 1u << (range_bits - 1));
+    if (!fits_signed((int32_t)v, range_bits) || (v & 1u) != 0) {
+        ESP_LOGE(TAG, "relocation %u: %s at 0x%08x cannot reach 0x%08x (%d bytes away; range +-%u, even)",
+                 (unsigned)r->index, what, (unsigned)r->p, (unsigned)(r->s + (uint32_t)r->a), (int)v,
+                 1u << (range_bits - 1));
+        return ESP_ERR_NOT_SUPPORTED;
+    }
     return ESP_OK;
 }
 
@@ -199,22 +203,22 @@ esp_err_t hr_arch_relocate(const hr_reloc_t *r)
         return ESP_OK;
 
     case R_RISCV_JAL:     /* J-type = S + A - P, +-1 MiB */
-        ESP_RETURN_ON_ERROR(pc_relative(r, pcrel, J_TYPE_BITS, 4), TAG, "JAL");
+        ESP_RETURN_ON_ERROR(pc_relative(r, "JAL", pcrel, J_TYPE_BITS, 4), TAG, "JAL");
         patch32(r, 0, enc_j, pcrel);
         return ESP_OK;
 
     case R_RISCV_BRANCH:  /* B-type = S + A - P, +-4 KiB */
-        ESP_RETURN_ON_ERROR(pc_relative(r, pcrel, B_TYPE_BITS, 4), TAG, "BRANCH");
+        ESP_RETURN_ON_ERROR(pc_relative(r, "branch", pcrel, B_TYPE_BITS, 4), TAG, "BRANCH");
         patch32(r, 0, enc_b, pcrel);
         return ESP_OK;
 
     case R_RISCV_RVC_JUMP: /* CJ-type = S + A - P, +-2 KiB */
-        ESP_RETURN_ON_ERROR(pc_relative(r, pcrel, CJ_TYPE_BITS, 2), TAG, "RVC_JUMP");
+        ESP_RETURN_ON_ERROR(pc_relative(r, "C.J", pcrel, CJ_TYPE_BITS, 2), TAG, "RVC_JUMP");
         hr_place_write(r, 0, 2, enc_cj(hr_place_read(r, 0, 2), pcrel));
         return ESP_OK;
 
     case R_RISCV_RVC_BRANCH: /* CB-type = S + A - P, +-256 B */
-        ESP_RETURN_ON_ERROR(pc_relative(r, pcrel, CB_TYPE_BITS, 2), TAG, "RVC_BRANCH");
+        ESP_RETURN_ON_ERROR(pc_relative(r, "C.BxxZ", pcrel, CB_TYPE_BITS, 2), TAG, "RVC_BRANCH");
         hr_place_write(r, 0, 2, enc_cb(hr_place_read(r, 0, 2), pcrel));
         return ESP_OK;
 

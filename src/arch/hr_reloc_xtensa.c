@@ -12,8 +12,8 @@
  * place address; instructions are little-endian, 3 bytes (2 for narrow ones).
  *
  * SLOT0_OP names the instruction's PC-relative operand: the loader decodes
- * the opcode to find the field, recomputes it for the new P and checks the
- * range. R_XTENSA_32 is "partial in place" in binutils (the field's previous
+ * the opcode to find the field, moves the target with its symbol's section,
+ * re-encodes it for the new P and checks the range. R_XTENSA_32 is "partial in place" in binutils (the field's previous
  * contents are added), so it is applied as a change: word += S - S_link,
  * which yields the bytes GNU ld writes for the new S whatever the assembler
  * left in the field. DIFF relocations describe differences between two
@@ -26,11 +26,11 @@
 static const char *TAG = "hr_elf";
 
 /** Major opcodes (op0, bits 3:0) that carry a PC-relative operand. */
-#define OP0_L32R 0x1   /* RI16: literal load, 16-bit negative word offset */
-#define OP0_CALL 0x5   /* CALL: CALL0/4/8/12, 18-bit word offset */
-#define OP0_SI   0x6   /* CALL format: J (n=0), BRI12 BZ (n=1), BRI8 BI0 (n=2), BI1 group (n=3) */
-#define OP0_B    0x7   /* RRI8: two-register branches, 8-bit offset */
-#define OP0_ST3N 0xc   /* RI6 (narrow): BEQZ.N/BNEZ.N when bit 7 is set, 6-bit unsigned offset */
+#define OP0_L32R 0x1   /* L32R */
+#define OP0_CALL 0x5   /* CALL0/4/8/12 */
+#define OP0_SI   0x6   /* J (n=0), BZ group (n=1), BI0 group (n=2), BI1 group (n=3) */
+#define OP0_B    0x7   /* two-register branches */
+#define OP0_ST3N 0xc   /* narrow: MOVI.N (bit 7 clear), BEQZ.N/BNEZ.N (bit 7 set) */
 
 /** L32R reaches 1..65536 words back from (P + 3) & ~3. */
 #define L32R_MIN_WORDS (-65536)
@@ -59,106 +59,172 @@ static esp_err_t need(const hr_reloc_t *r, uint32_t bytes)
     return ESP_OK;
 }
 
-static esp_err_t out_of_range(const hr_reloc_t *r, const char *what, int32_t offset)
+/** The instruction formats whose operand a SLOT0_OP relocation can name. */
+typedef enum {
+    FMT_NONE,
+    FMT_L32R,   /* RI16: addr = ((P + 3) & ~3) + (sext(0xffff0000 | imm16) << 2), imm16 in bits 23:8 */
+    FMT_CALL,   /* CALLn: target = (P & ~3) + 4 + (sext(offset18) << 2), offset in bits 23:6 */
+    FMT_J,      /* J: target = P + 4 + sext(offset18), offset in bits 23:6 */
+    FMT_BRI12,  /* BEQZ/BNEZ/BLTZ/BGEZ: target = P + 4 + sext(imm12), imm12 in bits 23:12 */
+    FMT_BRI8,   /* BEQI.., BLTUI, BGEUI, BF, BT, RRI8 branches: target = P + 4 + sext(imm8), bits 23:16 */
+    FMT_LOOP,   /* LOOP/LOOPNEZ/LOOPGTZ: loop end = P + 4 + imm8 (unsigned), bits 23:16 */
+    FMT_RI6,    /* BEQZ.N/BNEZ.N: target = P + 4 + imm6 (unsigned), imm6[5:4] bits 5:4, imm6[3:0] bits 15:12 */
+} insn_fmt_t;
+
+static const char *const s_fmt_names[] = { "?", "L32R", "CALLn", "J", "BRI12 branch", "BRI8 branch", "LOOP",
+                                           "BxxZ.N" };
+
+/** Format of the (3-byte, or 2-byte narrow) instruction @p insn; FMT_NONE when it has no PC-relative operand. */
+static insn_fmt_t insn_format(uint32_t insn)
 {
-    ESP_LOGE(TAG, "relocation %u: %s at 0x%08x cannot reach 0x%08x (offset %d is out of range or misaligned)",
-             (unsigned)r->index, what, (unsigned)r->p, (unsigned)(r->s + (uint32_t)r->a), (int)offset);
-    return ESP_ERR_NOT_SUPPORTED;
-}
-
-/** SLOT0_OP: rewrite the PC-relative operand of the instruction at P to reach S + A. */
-static esp_err_t slot0_op(const hr_reloc_t *r)
-{
-    uint32_t target = r->s + (uint32_t)r->a;
-    ESP_RETURN_ON_ERROR(need(r, 2), TAG, "place");
-    uint32_t op0 = hr_place_read(r, 0, 1) & 0xfu;
-
-    if (op0 == OP0_ST3N) {
-        /* RI6: BEQZ.N/BNEZ.N (bit 7 = 1), target = P + 4 + imm6, imm6[5:4] in bits 5:4, imm6[3:0] in 15:12. */
-        uint32_t insn = hr_place_read(r, 0, 2);
-        int32_t offset = (int32_t)(target - (r->p + 4));
-        if (!(insn & 0x80u)) {
-            return out_of_range(r, "MOVI.N (no PC-relative operand)", 0);
-        }
-        if (offset < 0 || offset > RI6_MAX) {
-            return out_of_range(r, "BxxZ.N", offset);
-        }
-        insn = (insn & 0x0fcfu) | (((uint32_t)offset & 0x30u)) | (((uint32_t)offset & 0xfu) << 12);
-        hr_place_write(r, 0, 2, insn);
-        return ESP_OK;
-    }
-
-    ESP_RETURN_ON_ERROR(need(r, 3), TAG, "place");
-    uint32_t insn = hr_place_read(r, 0, 3);
+    uint32_t op0 = insn & 0xfu;
     uint32_t n = (insn >> 4) & 0x3u;
     uint32_t m = (insn >> 6) & 0x3u;
-
+    uint32_t r = (insn >> 12) & 0xfu;
     switch (op0) {
-    case OP0_L32R: {
-        /* RI16: address = ((P + 3) & ~3) + (sext(0xffff0000 | imm16) << 2); imm16 in bits 23:8. */
-        uint32_t base = (r->p + 3) & ~3u;
-        int32_t words = (int32_t)(target - base) >> 2;
-        if ((target & 3u) || words < L32R_MIN_WORDS || words >= 0) {
-            return out_of_range(r, "L32R", (int32_t)(target - base));
-        }
-        insn = (insn & 0xffu) | (((uint32_t)words & 0xffffu) << 8);
-        break;
-    }
-    case OP0_CALL: {
-        /* CALLn: target = (P & ~3) + 4 + (sext(offset18) << 2); offset in bits 23:6. */
-        int32_t diff = (int32_t)(target - ((r->p & ~3u) + 4));
-        if ((diff & 3) || !fits_signed(diff >> 2, CALL_J_BITS)) {
-            return out_of_range(r, "CALLn", diff);
-        }
-        insn = (insn & 0x3fu) | (((uint32_t)(diff >> 2) & 0x3ffffu) << 6);
-        break;
-    }
-    case OP0_SI: {
-        int32_t diff = (int32_t)(target - (r->p + 4));
+    case OP0_L32R:
+        return FMT_L32R;
+    case OP0_CALL:
+        return FMT_CALL;
+    case OP0_SI:
         if (n == 0) {
-            /* J: target = P + 4 + sext(offset18); offset in bits 23:6. */
-            if (!fits_signed(diff, CALL_J_BITS)) {
-                return out_of_range(r, "J", diff);
-            }
-            insn = (insn & 0x3fu) | (((uint32_t)diff & 0x3ffffu) << 6);
-        } else if (n == 1) {
-            /* BRI12 (BEQZ, BNEZ, BLTZ, BGEZ): target = P + 4 + sext(imm12); imm12 in bits 23:12. */
-            if (!fits_signed(diff, BRI12_BITS)) {
-                return out_of_range(r, "BxxZ", diff);
-            }
-            insn = (insn & 0xfffu) | (((uint32_t)diff & 0xfffu) << 12);
-        } else if (n == 2 || (n == 3 && m >= 2) || (n == 3 && m == 1 && ((insn >> 12) & 0xfu) < 2)) {
-            /* BRI8 (BEQI.. , BLTUI, BGEUI, BF, BT): target = P + 4 + sext(imm8); imm8 in bits 23:16. */
-            if (!fits_signed(diff, BRI8_BITS)) {
-                return out_of_range(r, "BRI8 branch", diff);
-            }
-            insn = (insn & 0xffffu) | (((uint32_t)diff & 0xffu) << 16);
-        } else if (n == 3 && m == 1 && ((insn >> 12) & 0xfu) >= 8 && ((insn >> 12) & 0xfu) <= 10) {
-            /* LOOP, LOOPNEZ, LOOPGTZ: loop end = P + 4 + imm8 (unsigned); imm8 in bits 23:16. */
-            if (diff < 0 || diff > LOOP_MAX) {
-                return out_of_range(r, "LOOP", diff);
-            }
-            insn = (insn & 0xffffu) | (((uint32_t)diff & 0xffu) << 16);
-        } else {
-            return out_of_range(r, "instruction without a PC-relative operand (ENTRY?)", diff);
+            return FMT_J;
         }
-        break;
-    }
-    case OP0_B: {
-        /* RRI8 branches (BEQ, BNE, BLT, BALL, BBC, ...): target = P + 4 + sext(imm8); imm8 in bits 23:16. */
-        int32_t diff = (int32_t)(target - (r->p + 4));
-        if (!fits_signed(diff, BRI8_BITS)) {
-            return out_of_range(r, "RRI8 branch", diff);
+        if (n == 1) {
+            return FMT_BRI12;
         }
-        insn = (insn & 0xffffu) | (((uint32_t)diff & 0xffu) << 16);
-        break;
-    }
+        if (n == 2 || m >= 2 || (m == 1 && r < 2)) {
+            return FMT_BRI8;   /* BI0 group, BLTUI/BGEUI, BF/BT */
+        }
+        if (m == 1 && r >= 8 && r <= 10) {
+            return FMT_LOOP;
+        }
+        return FMT_NONE;       /* ENTRY and friends */
+    case OP0_B:
+        return FMT_BRI8;
+    case OP0_ST3N:
+        return (insn & 0x80u) ? FMT_RI6 : FMT_NONE;
     default:
-        ESP_LOGE(TAG, "relocation %u: SLOT0_OP on opcode 0x%x at 0x%08x, which has no PC-relative operand the "
-                 "loader knows", (unsigned)r->index, (unsigned)op0, (unsigned)r->p);
+        return FMT_NONE;
+    }
+}
+
+static inline int32_t sext(uint32_t v, unsigned width)
+{
+    uint32_t m = 1u << (width - 1);
+    v &= (1u << width) - 1u;
+    return (int32_t)((v ^ m) - m);
+}
+
+/** Target the operand of @p insn at address @p p currently encodes. */
+static uint32_t decode_target(insn_fmt_t fmt, uint32_t insn, uint32_t p)
+{
+    switch (fmt) {
+    case FMT_L32R:
+        return ((p + 3) & ~3u) + ((0xffff0000u | ((insn >> 8) & 0xffffu)) << 2);
+    case FMT_CALL:
+        return (p & ~3u) + 4 + ((uint32_t)sext(insn >> 6, 18) << 2);
+    case FMT_J:
+        return p + 4 + (uint32_t)sext(insn >> 6, 18);
+    case FMT_BRI12:
+        return p + 4 + (uint32_t)sext(insn >> 12, 12);
+    case FMT_BRI8:
+        return p + 4 + (uint32_t)sext(insn >> 16, 8);
+    case FMT_LOOP:
+        return p + 4 + ((insn >> 16) & 0xffu);
+    case FMT_RI6:
+        return p + 4 + ((insn & 0x30u) | ((insn >> 12) & 0xfu));
+    default:
+        return 0;
+    }
+}
+
+/** @p insn with its operand set to reach @p target from @p p; false when out of range or misaligned. */
+static bool encode_target(insn_fmt_t fmt, uint32_t *insn, uint32_t p, uint32_t target)
+{
+    int32_t d = (int32_t)(target - (p + 4));
+    switch (fmt) {
+    case FMT_L32R: {
+        int32_t words = (int32_t)(target - ((p + 3) & ~3u)) / 4;
+        if ((target & 3u) || words < L32R_MIN_WORDS || words >= 0) {
+            return false;
+        }
+        *insn = (*insn & 0xffu) | (((uint32_t)words & 0xffffu) << 8);
+        return true;
+    }
+    case FMT_CALL: {
+        int32_t diff = (int32_t)(target - ((p & ~3u) + 4));
+        if ((diff & 3) || !fits_signed(diff / 4, CALL_J_BITS)) {
+            return false;
+        }
+        *insn = (*insn & 0x3fu) | (((uint32_t)(diff / 4) & 0x3ffffu) << 6);
+        return true;
+    }
+    case FMT_J:
+        if (!fits_signed(d, CALL_J_BITS)) {
+            return false;
+        }
+        *insn = (*insn & 0x3fu) | (((uint32_t)d & 0x3ffffu) << 6);
+        return true;
+    case FMT_BRI12:
+        if (!fits_signed(d, BRI12_BITS)) {
+            return false;
+        }
+        *insn = (*insn & 0xfffu) | (((uint32_t)d & 0xfffu) << 12);
+        return true;
+    case FMT_BRI8:
+        if (!fits_signed(d, BRI8_BITS)) {
+            return false;
+        }
+        *insn = (*insn & 0xffffu) | (((uint32_t)d & 0xffu) << 16);
+        return true;
+    case FMT_LOOP:
+        if (d < 0 || d > LOOP_MAX) {
+            return false;
+        }
+        *insn = (*insn & 0xffffu) | ((uint32_t)d << 16);
+        return true;
+    case FMT_RI6:
+        if (d < 0 || d > RI6_MAX) {
+            return false;
+        }
+        *insn = (*insn & 0x0fcfu) | ((uint32_t)d & 0x30u) | (((uint32_t)d & 0xfu) << 12);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/**
+ * SLOT0_OP: move the PC-relative operand of the instruction at P.
+ *
+ * The target is read back from the linked instruction and moved with its
+ * symbol's section (T = T_link + S - S_link) rather than taken from S + A:
+ * GNU ld does not rebase the addends of section-symbol relocations it emits
+ * for Xtensa (it treats them as partial in place), so A may be stale, while
+ * the instruction itself holds the exact link-time target.
+ */
+static esp_err_t slot0_op(const hr_reloc_t *r)
+{
+    ESP_RETURN_ON_ERROR(need(r, 2), TAG, "place");
+    uint32_t op0 = hr_place_read(r, 0, 1) & 0xfu;
+    /* Opcodes 0x8..0xf are 2-byte narrow instructions (code density option). */
+    unsigned len = op0 >= 0x8 ? 2 : 3;
+    ESP_RETURN_ON_ERROR(need(r, len), TAG, "place");
+    uint32_t insn = hr_place_read(r, 0, len);
+    insn_fmt_t fmt = insn_format(insn);
+    if (fmt == FMT_NONE) {
+        ESP_LOGE(TAG, "relocation %u: SLOT0_OP on instruction 0x%06x at 0x%08x, which has no PC-relative "
+                 "operand the loader knows", (unsigned)r->index, (unsigned)insn, (unsigned)r->p);
         return ESP_ERR_NOT_SUPPORTED;
     }
-    hr_place_write(r, 0, 3, insn);
+    uint32_t target = decode_target(fmt, insn, r->p_link) + (r->s - r->s_link);
+    if (!encode_target(fmt, &insn, r->p, target)) {
+        ESP_LOGE(TAG, "relocation %u: %s at 0x%08x cannot reach 0x%08x (out of range or misaligned)",
+                 (unsigned)r->index, s_fmt_names[fmt], (unsigned)r->p, (unsigned)target);
+        return ESP_ERR_NOT_SUPPORTED;
+    }
+    hr_place_write(r, 0, len, insn);
     return ESP_OK;
 }
 
