@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.server
+import io
 import socket
 import threading
 from collections.abc import Iterator
@@ -203,3 +204,21 @@ def test_client_wrong_url_404_says_not_a_device(plain_http_server: int) -> None:
     assert 'answered 404' in message
     assert 'not a hotreload device server' in message
     assert str(protocol.DEFAULT_PORT) in message
+
+
+def test_client_upload_progress_on_a_terminal_stream(silent_port: int) -> None:
+    stream = io.StringIO()
+    with DeviceClient(f'127.0.0.1:{silent_port}', timeout=0.3, progress=stream) as client:
+        with pytest.raises(DeviceUnreachableError):
+            client.upload_and_reload(b'\0' * 65536)
+    text = stream.getvalue()
+    assert '\ruploading the module: 100% 64 KiB' in text
+    assert text.endswith('\r\x1b[K')  # the progress line is erased before any message
+
+
+def test_client_no_progress_when_stderr_is_not_a_terminal(silent_port: int, capsys: pytest.CaptureFixture[str]) -> None:
+    with DeviceClient(f'127.0.0.1:{silent_port}', timeout=0.3) as client:
+        assert client.progress is None
+        with pytest.raises(DeviceUnreachableError):
+            client.upload_and_reload(b'\0' * 8192)
+    assert capsys.readouterr().err == ''
