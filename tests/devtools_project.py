@@ -7,9 +7,16 @@ writes, so the reload flow runs its real build step without a cross compiler.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import socket
 import subprocess
+import sys
+import threading
 from pathlib import Path
+
+import pytest
 
 from hotreload_py import protocol
 from hotreload_py.manifest import ComponentEntry, Manifest, save_manifest
@@ -20,8 +27,6 @@ FIXTURE = Path(__file__).resolve().parent / 'fixtures' / 'devtools'
 def make_project(root: Path, auth_key: bytes | None = None) -> Path:
     """Copy, configure and describe the fixture project under root; returns the build directory."""
     if shutil.which('cmake') is None or shutil.which('ninja') is None:
-        import pytest
-
         pytest.skip('cmake and ninja are needed (bash scripts/setup.sh installs them)')
     project = root / 'project'
     build = root / 'build'
@@ -58,3 +63,118 @@ def make_project(root: Path, auth_key: bytes | None = None) -> Path:
     )
     save_manifest(manifest, build)
     return build
+
+
+# --- The simulated device ---------------------------------------------------------
+
+SIM_COMPONENT = Path(__file__).resolve().parent.parent / 'sim' / 'components' / 'reloadable'
+
+
+def sim_available() -> str | None:
+    """None when `hotreload sim` can build and run a device here, else why not."""
+
+    result = subprocess.run(
+        [sys.executable, '-m', 'hotreload_py', 'sim', 'build', '--help'], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        return 'the simulated device (hotreload sim build) is not available in this checkout'
+    if shutil.which('qemu-riscv32') is None or shutil.which('riscv64-unknown-elf-gcc') is None:
+        return 'qemu-riscv32 and riscv64-unknown-elf-gcc are needed (bash scripts/setup.sh installs them)'
+    if not SIM_COMPONENT.is_dir():
+        return f'{SIM_COMPONENT} is missing'
+    return None
+
+
+def sim_build(root: Path, arch: str = 'riscv32') -> tuple[Path, Path]:
+    """Copy the seed's reloadable component under root and build a device for it; (component, build dir)."""
+
+    component = root / 'reloadable'
+    build = root / 'build'
+    shutil.copytree(SIM_COMPONENT, component)
+    subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'hotreload_py',
+            'sim',
+            'build',
+            '--arch',
+            arch,
+            '--component',
+            str(component),
+            '--build-dir',
+            str(build),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        timeout=600,
+    )
+    return component, build
+
+
+class SimDevice:
+    """A running `hotreload sim run` process; its output lines are collected while it runs."""
+
+    def __init__(self, build: Path, port: int) -> None:
+
+        self.url = f'127.0.0.1:{port}'
+        self.lines: list[str] = []
+        self._lock = threading.Lock()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                '-m',
+                'hotreload_py',
+                'sim',
+                'run',
+                '--build-dir',
+                str(build),
+                '--http',
+                f'127.0.0.1:{port}',
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._lock:
+                self.lines.append(line.rstrip('\n'))
+
+    def output(self) -> list[str]:
+        with self._lock:
+            return list(self.lines)
+
+    def mark(self) -> int:
+        """A position in the output; lines after it are new."""
+        with self._lock:
+            return len(self.lines)
+
+    def since(self, mark: int) -> list[str]:
+        with self._lock:
+            return self.lines[mark:]
+
+    def stop(self) -> None:
+
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self._reader.join(timeout=10)
+
+
+def free_port() -> int:
+
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port: int = sock.getsockname()[1]
+    return port

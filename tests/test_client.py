@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from devtools_project import free_port
 
 from hotreload_py import protocol
 from hotreload_py.client import (
@@ -101,15 +102,8 @@ def test_read_key_reads_hex_and_rejects_garbage(tmp_path: Path) -> None:
         read_key(tmp_path / 'missing.key')
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def test_client_unreachable_closed_port_says_what_to_check() -> None:
-    port = _closed_port()
+    port = free_port()
     with DeviceClient(f'127.0.0.1:{port}') as client, pytest.raises(DeviceUnreachableError) as info:
         client.status()
     message = str(info.value)

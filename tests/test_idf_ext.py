@@ -7,7 +7,6 @@ import importlib.metadata
 import importlib.util
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import types
@@ -17,7 +16,7 @@ from typing import Any
 
 import click
 import pytest
-from devtools_project import make_project
+from devtools_project import free_port, make_project
 
 from hotreload_py import idf_ext
 
@@ -80,13 +79,6 @@ def invoke(extension: dict[str, Any], name: str, argv: list[str], global_args: P
     command = click.Command(name, params=[idf_py_option(option) for option in action.get('options', [])])
     ctx = command.make_context(name, argv)
     action['callback'](name, ctx, global_args, **ctx.params)
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def test_idf_ext_loads_like_idf_py_and_registers_actions(extension: dict[str, Any]) -> None:
@@ -164,7 +156,7 @@ def test_idf_ext_reload_without_build_says_build_first(extension: dict[str, Any]
 
 def test_idf_ext_reload_error_becomes_one_line_fatal_error(extension: dict[str, Any], tmp_path: Path) -> None:
     build = make_project(tmp_path)
-    port = _closed_port()
+    port = free_port()
     with pytest.raises(click.ClickException) as info:
         invoke(extension, 'reload', ['--url', f'127.0.0.1:{port}'], PropertyDict(build_dir=str(build)))
     assert info.value.message.startswith(f'cannot reach the device at http://127.0.0.1:{port}')

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from devtools_project import make_project
+from devtools_project import free_port, make_project
 
 from hotreload_py import protocol
 from hotreload_py import reload as flow
 from hotreload_py.client import DeviceUnreachableError, FirmwareMismatchError
 from hotreload_py.errors import BuildError
 from hotreload_py.manifest import load_manifest
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @pytest.fixture()
@@ -120,7 +112,7 @@ def test_check_firmware_status_without_identity_is_an_error(build_dir: Path) -> 
 
 
 def test_reload_builds_then_reports_unreachable_device(build_dir: Path) -> None:
-    port = _closed_port()
+    port = free_port()
     with pytest.raises(DeviceUnreachableError, match=f'cannot reach the device at http://127.0.0.1:{port}'):
         flow.reload(build_dir, f'127.0.0.1:{port}', echo=lambda line: None)
     assert Path(load_manifest(build_dir).components[0].module).is_file()
@@ -132,7 +124,7 @@ def test_reload_without_manifest_says_build_first(tmp_path: Path) -> None:
 
 
 def test_cli_reload_exit_code_and_one_line_reason(build_dir: Path) -> None:
-    port = _closed_port()
+    port = free_port()
     result = subprocess.run(
         [sys.executable, '-m', 'hotreload_py', 'reload', '--build-dir', str(build_dir)],
         env={**os.environ, 'HOTRELOAD_URL': f'127.0.0.1:{port}'},

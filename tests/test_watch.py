@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from devtools_project import make_project
+from devtools_project import free_port, make_project
 from watchfiles import Change
 
 from hotreload_py import watch
@@ -145,13 +144,6 @@ def test_watch_loop_retries_while_action_asks(running_loop: Callable[..., tuple[
     assert recorder.calls[:3] == [{'reloadable.c'}, set(), set()]
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def test_run_watch_survives_compile_error_and_recovers(tmp_path: Path) -> None:
     build = make_project(tmp_path)
     source = Path(load_manifest(build).components[0].source_dirs[0]) / 'reloadable.c'
@@ -168,7 +160,7 @@ def test_run_watch_survives_compile_error_and_recovers(tmp_path: Path) -> None:
             return any(text in line for line in lines)
 
     stop = threading.Event()
-    url = f'127.0.0.1:{_closed_port()}'
+    url = f'127.0.0.1:{free_port()}'
     thread = threading.Thread(
         target=watch.run_watch, args=(build, url), kwargs={'debounce': 0.1, 'echo': echo, 'stop_event': stop}
     )
