@@ -28,6 +28,7 @@
 
 #define MAX_EXPORTS 4096
 #define MAX_BLOCKS 64
+#define HOST_MEM_LIMIT (64u << 20)
 
 static const char *const s_kind_names[HR_REGION_COUNT] = { "text", "rodata", "data", "bss" };
 
@@ -55,7 +56,8 @@ static esp_err_t host_alloc(const hr_mem_port_t *port, hr_region_kind_t kind, si
 {
     host_mem_t *mem = port->ctx;
     mem->calls++;
-    if (mem->calls == mem->fail_at || mem->count == MAX_BLOCKS) {
+    /* Like a heap: a request beyond any chip's RAM fails instead of reaching the host allocator. */
+    if (mem->calls == mem->fail_at || mem->count == MAX_BLOCKS || size > HOST_MEM_LIMIT) {
         return ESP_ERR_NO_MEM;
     }
     void *ptr = NULL;
