@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -178,3 +180,58 @@ def free_port() -> int:
         sock.bind(('127.0.0.1', 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+@pytest.fixture(scope='session')
+def sim_build_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One simulated RISC-V device build for the whole session: (component copy, build dir).
+
+    Tests that edit the component restore it (see edited_source).
+    """
+    reason = sim_available()
+    if reason is not None:
+        pytest.skip(reason)
+    return sim_build(tmp_path_factory.mktemp('sim'))
+
+
+@pytest.fixture()
+def sim_device(sim_build_dir: tuple[Path, Path]) -> Iterator[SimDevice]:
+    """A fresh device process on a free port, answering GET /status; stopped afterwards."""
+    from hotreload_py.client import DeviceClient
+    from hotreload_py.errors import DeviceError
+
+    device = SimDevice(sim_build_dir[1], free_port())
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with DeviceClient(device.url, timeout=2) as client:
+                    client.status()
+                break
+            except DeviceError:
+                if device.process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(
+                        'the simulated device did not come up:\n' + '\n'.join(device.output())
+                    ) from None
+                time.sleep(0.05)
+        yield device
+    finally:
+        device.stop()
+
+
+@pytest.fixture()
+def edited_source(sim_build_dir: tuple[Path, Path]) -> Iterator[Path]:
+    """The component's reloadable.c, restored (and rebuilt on next use) after the test."""
+    source = sim_build_dir[0] / 'reloadable.c'
+    original = source.read_text()
+    yield source
+    source.write_text(original)
+
+
+def wait_for(condition: Callable[[], bool], what: str, deadline: float = 60.0) -> None:
+    """Poll condition until it holds; AssertionError naming what was awaited when the deadline passes."""
+    end = time.monotonic() + deadline
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f'timed out after {deadline:g} s waiting for {what}')
+        time.sleep(0.02)

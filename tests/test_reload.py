@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from devtools_project import free_port, make_project
+from devtools_project import SimDevice, free_port, make_project, wait_for
 
 from hotreload_py import protocol
 from hotreload_py import reload as flow
 from hotreload_py.client import DeviceUnreachableError, FirmwareMismatchError
 from hotreload_py.errors import BuildError
 from hotreload_py.manifest import load_manifest
+
+pytest_plugins = ['devtools_project']
 
 
 @pytest.fixture()
@@ -150,3 +153,40 @@ def test_cli_reload_without_url_names_the_variable(build_dir: Path) -> None:
     )
     assert result.returncode == 1
     assert 'HOTRELOAD_URL' in result.stderr
+
+
+# --- Against the simulated device (the real runtime under qemu-riscv32) -------------------------------
+
+
+@pytest.mark.qemu_user
+def test_reload_device_edit_changes_output(
+    sim_device: SimDevice, sim_build_dir: tuple[Path, Path], edited_source: Path
+) -> None:
+    _, build = sim_build_dir
+    wait_for(lambda: any('Hello, World!' in line for line in sim_device.output()), 'the first greeting')
+    edited_source.write_text(edited_source.read_text().replace('Hello, %s!', 'Howdy, %s!'))
+    mark = sim_device.mark()
+    report = flow.reload(build, sim_device.url, echo=lambda line: None)
+    assert report.reloaded == ['reloadable'] or report.staged == ['reloadable']
+    assert report.build_ms > 0 and report.upload_ms > 0
+    wait_for(lambda: any('Howdy, World!' in line for line in sim_device.since(mark)), 'the new greeting')
+
+
+@pytest.mark.qemu_user
+def test_reload_device_cli_prints_result_and_timing(sim_device: SimDevice, sim_build_dir: tuple[Path, Path]) -> None:
+    result = subprocess.run(
+        [sys.executable, '-m', 'hotreload_py', 'reload', '--url', sim_device.url, '--build-dir', str(sim_build_dir[1])],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.search(r'(reloaded|staged) reloadable.*\(build \d+ ms, upload \d+ ms, load \d+ ms\)', result.stdout)
+
+
+@pytest.mark.qemu_user
+def test_reload_device_gone_is_unreachable(sim_device: SimDevice, sim_build_dir: tuple[Path, Path]) -> None:
+    sim_device.stop()
+    with pytest.raises(DeviceUnreachableError, match='cannot reach the device'):
+        flow.reload(sim_build_dir[1], sim_device.url, build=False)
