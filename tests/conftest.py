@@ -16,6 +16,9 @@ from hotreload_py.toolchains import TOOLCHAINS, Toolchain, missing_tools
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+#: Fixtures of the device-tool tests (simulated device processes, a host-built project).
+pytest_plugins = ['devtools_project']
+
 
 @pytest.fixture(scope='session')
 def repo_root() -> Path:

@@ -17,8 +17,6 @@ from hotreload_py.client import DeviceUnreachableError, FirmwareMismatchError
 from hotreload_py.errors import BuildError
 from hotreload_py.manifest import load_manifest
 
-pytest_plugins = ['devtools_project']
-
 
 @pytest.fixture()
 def build_dir(tmp_path: Path) -> Path:
