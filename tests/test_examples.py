@@ -56,11 +56,18 @@ def test_example_basic_source_compiles_against_public_header(source: Path) -> No
     _syntax_check(source, [EXAMPLE / 'components' / 'reloadable' / 'include'])
 
 
-@pytest.mark.parametrize('spiram', [False, True], ids=['internal-ram', 'spiram'])
+#: sdkconfig variants whose #if branches the test app's sources take.
+CONFIGS = {
+    'esp32c3': ('-DCONFIG_IDF_TARGET_ESP32C3=1',),
+    'esp32s3-psram': ('-DCONFIG_IDF_TARGET_ESP32S3=1', '-DCONFIG_SPIRAM=1'),
+    'esp32s2-psram': ('-DCONFIG_IDF_TARGET_ESP32S2=1', '-DCONFIG_SPIRAM=1'),
+}
+
+
+@pytest.mark.parametrize('config', sorted(CONFIGS))
 @pytest.mark.parametrize('source', TEST_APP_SOURCES, ids=[p.name for p in TEST_APP_SOURCES])
-def test_test_app_source_compiles_against_public_header(source: Path, spiram: bool) -> None:
-    defines = ('-DCONFIG_SPIRAM=1',) if spiram else ()
-    _syntax_check(source, [TEST_MODULE / 'include', TEST_APP / 'main'], defines)
+def test_test_app_source_compiles_against_public_header(source: Path, config: str) -> None:
+    _syntax_check(source, [TEST_MODULE / 'include', TEST_APP / 'main'], CONFIGS[config])
 
 
 def _libc_flags(toolchain_name: str) -> list[str]:
