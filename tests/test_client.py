@@ -12,17 +12,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from devtools_project import free_port
+from devtools_project import SimDevice, free_port
+from elftools.elf.elffile import ELFFile
 
 from hotreload_py import protocol
+from hotreload_py import reload as flow
 from hotreload_py.client import (
     DeviceClient,
     DeviceUnreachableError,
+    FirmwareMismatchError,
     normalize_url,
     read_key,
     sign_headers,
 )
 from hotreload_py.errors import DeviceError
+from hotreload_py.manifest import load_manifest
 
 
 @pytest.mark.parametrize(
@@ -216,3 +220,77 @@ def test_client_no_progress_when_stderr_is_not_a_terminal(silent_port: int, caps
         with pytest.raises(DeviceUnreachableError):
             client.upload_and_reload(b'\0' * 8192)
     assert capsys.readouterr().err == ''
+
+
+# --- Against the simulated device: what the server refuses, and how the client says it ----------------
+
+
+def _device_module(build: Path) -> bytes:
+    manifest = load_manifest(build)
+    path = Path(manifest.components[0].module)
+    if not path.is_file():
+        flow.build_modules(manifest, manifest.components, lambda line: None)
+    return path.read_bytes()
+
+
+def _device_key(build: Path) -> bytes | None:
+    manifest = load_manifest(build)
+    return read_key(Path(manifest.auth_key_file)) if manifest.auth_key_file else None
+
+
+def _with_other_firmware(module: bytes) -> bytes:
+    """The module as if linked against another firmware: its info record names another identity."""
+    elf = ELFFile(io.BytesIO(module))
+    section = elf.get_section_by_name(protocol.MODULE_INFO_SECTION)
+    assert section is not None
+    field = next(field for field in protocol.MODULE_INFO_FIELDS if field.name == 'firmware_sha256')
+    start = section['sh_offset'] + field.offset
+    patched = bytearray(module)
+    patched[start : start + field.size] = bytes(b ^ 0xFF for b in module[start : start + field.size])
+    return bytes(patched)
+
+
+@pytest.mark.qemu_user
+def test_client_device_other_firmware_409_says_flash(sim_device: SimDevice, sim_build_dir: tuple[Path, Path]) -> None:
+    build = sim_build_dir[1]
+    module = _with_other_firmware(_device_module(build))
+    with DeviceClient(sim_device.url, _device_key(build)) as client, pytest.raises(FirmwareMismatchError) as info:
+        client.upload_and_reload(module)
+    assert 'built for other firmware' in str(info.value)
+    assert 'flash the firmware (idf.py flash)' in str(info.value)
+
+
+@pytest.mark.qemu_user
+def test_client_device_too_large_413(sim_device: SimDevice, sim_build_dir: tuple[Path, Path]) -> None:
+    with DeviceClient(sim_device.url, _device_key(sim_build_dir[1])) as client, pytest.raises(DeviceError) as info:
+        client.upload(b'\0' * (protocol.DEFAULT_MAX_MODULE_SIZE + 4096))
+    assert 'too large for the device' in str(info.value)
+    assert 'CONFIG_HOTRELOAD_MAX_MODULE_SIZE' in str(info.value)
+
+
+@pytest.mark.qemu_user
+def test_client_device_corrupt_module_400(sim_device: SimDevice, sim_build_dir: tuple[Path, Path]) -> None:
+    with DeviceClient(sim_device.url, _device_key(sim_build_dir[1])) as client, pytest.raises(DeviceError) as info:
+        client.upload_and_reload(b'\x7fELF' + b'\x01' * 2000)
+    assert 'rejected the module' in str(info.value)
+
+
+@pytest.mark.qemu_user
+def test_client_device_auth_401_without_and_with_wrong_key(
+    sim_device: SimDevice, sim_build_dir: tuple[Path, Path]
+) -> None:
+    build = sim_build_dir[1]
+    with DeviceClient(sim_device.url) as client:
+        auth = client.status().body.get(protocol.STATUS_AUTH)
+    if not auth:
+        pytest.skip('the simulated device build has authentication off')
+    module = _device_module(build)
+    with DeviceClient(sim_device.url) as client, pytest.raises(DeviceError) as info:
+        client.upload(module)
+    assert 'authentication failed' in str(info.value)
+    assert 'requires authentication but this build has no key' in str(info.value)
+    with DeviceClient(sim_device.url, b'\x55' * 32) as client, pytest.raises(DeviceError) as info:
+        client.upload(module)
+    assert "rejected this build's key" in str(info.value)
+    with DeviceClient(sim_device.url, _device_key(build)) as client:
+        assert client.upload(module).body.get(protocol.RESP_OK) is True
