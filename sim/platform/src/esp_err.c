@@ -35,6 +35,7 @@ static const err_name_t s_err_names[] = {
     ERR_NAME(ESP_ERR_NOT_FINISHED),
     ERR_NAME(ESP_ERR_NOT_ALLOWED),
     ERR_NAME(ESP_ERR_HOTRELOAD_ABI_MISMATCH),
+    ERR_NAME(ESP_ERR_HOTRELOAD_VETOED),
 };
 
 const char *esp_err_to_name(esp_err_t code)
