@@ -161,8 +161,8 @@ def hanging_up_port() -> Iterator[int]:
     thread.start()
     yield server.getsockname()[1]
     stop.set()
-    server.close()
     thread.join(timeout=5)
+    server.close()
 
 
 def test_client_connection_closed_without_reply(hanging_up_port: int) -> None:
