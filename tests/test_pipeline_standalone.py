@@ -1,0 +1,320 @@
+"""The standalone build pipeline (cmake/hotreload.cmake) with real CMake, Ninja and cross toolchains.
+
+The fixture project (tests/fixtures/pipeline/standalone) is a firmware with two
+reloadable components: `reloadable` (calls a firmware function and, on rv32,
+picolibc's strlen and libgcc's __moddi3, which the firmware itself never calls)
+and `other` (table prefix `oth`; compiles only with a definition, an option and
+a transitive include directory that must be mirrored from its library).
+Each toolchain's project is configured and built once per session; the
+incremental tests build their own copy and edit it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, require_executable, require_toolchain
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
+
+from hotreload_py import elf, protocol
+from hotreload_py.arch import ARCHES
+from hotreload_py.manifest import load_manifest
+
+FIXTURE = REPO_ROOT / 'tests' / 'fixtures' / 'pipeline' / 'standalone'
+TOOLCHAIN_NAMES = ['rv32-gcc', 'xtensa-call0-gcc', 'xtensa-windowed-clang']
+EXPORTS = {
+    'reloadable': ['reloadable_add', 'reloadable_arith', 'reloadable_greet', 'reloadable_len'],
+    'other': ['other_scale'],
+}
+PREFIXES = {'reloadable': 'reloadable', 'other': 'oth'}
+#: Offset of `fingerprint` in hotreload_table_t on a 32-bit target (name, names, slots, count before it).
+TABLE_FINGERPRINT_OFFSET = 16
+ALLOWED_SECTIONS = {'', '.text', '.rodata', '.data', '.bss', '.symtab', '.strtab', '.shstrtab'}
+
+
+@dataclass(frozen=True)
+class Project:
+    toolchain: str
+    source: Path
+    build: Path
+
+    @property
+    def firmware(self) -> Path:
+        return self.build / 'firmware' / 'firmware'
+
+    def module(self, name: str) -> Path:
+        return self.build / f'{name}{protocol.MODULE_SUFFIX}'
+
+    def ninja(self, *targets: str) -> str:
+        """Build and return ninja's output (one line per edge it ran)."""
+        result = subprocess.run(
+            ['ninja', '-C', str(self.build), '-j2', *targets], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+
+def _configure(toolchain: str, source: Path, build: Path) -> Project:
+    require_toolchain(toolchain)
+    require_executable('cmake')
+    require_executable('ninja')
+    cmd = [
+        'cmake',
+        '-G',
+        'Ninja',
+        '-S',
+        str(source),
+        '-B',
+        str(build),
+        f'-DHOTRELOAD_DIR={REPO_ROOT}',
+        f'-DCMAKE_TOOLCHAIN_FILE={REPO_ROOT / "cmake" / "toolchains" / f"{toolchain}.cmake"}',
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    project = Project(toolchain, source, build)
+    project.ninja()
+    return project
+
+
+def _fresh_project(root: Path, toolchain: str) -> Project:
+    source = root / 'src'
+    shutil.copytree(FIXTURE, source)
+    return _configure(toolchain, source, root / 'build')
+
+
+_built: dict[str, Project] = {}
+
+
+@pytest.fixture(params=TOOLCHAIN_NAMES, ids=TOOLCHAIN_NAMES)
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The fixture project built once per session with each toolchain."""
+    name: str = request.param
+    if name not in _built:
+        require_toolchain(name)
+        _built[name] = _fresh_project(tmp_path_factory.mktemp(f'pipeline-{name}'), name)
+    return _built[name]
+
+
+def _section_data(path: Path, name: str) -> bytes:
+    with path.open('rb') as stream:
+        section = ELFFile(stream).get_section_by_name(name)
+        assert section is not None, f'{path} has no {name}'
+        return bytes(section.data())
+
+
+def _symbol_bytes(path: Path, symbol: str, offset: int, size: int) -> bytes:
+    """Bytes of an initialised firmware object, read through its section."""
+    with path.open('rb') as stream:
+        efile = ELFFile(stream)
+        symtab = efile.get_section_by_name('.symtab')
+        assert isinstance(symtab, SymbolTableSection)
+        (sym,) = symtab.get_symbol_by_name(symbol)
+        section = efile.get_section(sym['st_shndx'])
+        start = sym['st_value'] - section['sh_addr'] + offset
+        return bytes(section.data()[start : start + size])
+
+
+def _info(path: Path) -> dict[str, bytes]:
+    data = _section_data(path, protocol.MODULE_INFO_SECTION)
+    assert len(data) == protocol.MODULE_INFO_SIZE
+    return {f.name: data[f.offset : f.offset + f.size] for f in protocol.MODULE_INFO_FIELDS}
+
+
+def _sha256(path: Path) -> bytes:
+    return hashlib.sha256(path.read_bytes()).digest()
+
+
+# --- one build per toolchain ------------------------------------------------------
+
+
+def test_pipeline_manifest_describes_build(project: Project) -> None:
+    manifest = load_manifest(project.build)
+    assert manifest.generator == 'standalone'
+    assert manifest.arch == ARCHES[elf.load(project.firmware).arch.name].name
+    assert Path(manifest.firmware_elf) == project.firmware
+    assert manifest.build_dir == str(project.build)
+    assert manifest.project_dir == str(project.source)
+    assert manifest.partition_label == protocol.DEFAULT_PARTITION_LABEL
+    assert manifest.auth_key_file is None
+    assert [c.name for c in manifest.components] == ['reloadable', 'other']
+    for entry in manifest.components:
+        assert entry.exports == EXPORTS[entry.name]
+        assert entry.prefix == PREFIXES[entry.name]
+        assert Path(entry.module) == project.module(entry.name)
+        assert entry.source_dirs == [str(project.source / 'components' / entry.name)]
+        assert entry.module_target == f'{entry.name}_module'
+
+
+def test_pipeline_module_info_record_binds_firmware(project: Project) -> None:
+    firmware_id = _sha256(project.firmware)
+    for name, exports in EXPORTS.items():
+        info = _info(project.module(name))
+        assert info['magic'] == protocol.MODULE_INFO_MAGIC
+        assert int.from_bytes(info['info_size'], 'little') == protocol.MODULE_INFO_SIZE
+        assert int.from_bytes(info['export_count'], 'little') == len(exports)
+        assert info['name'].rstrip(b'\0') == name.encode()
+        assert info['firmware_sha256'] == firmware_id
+        assert info['abi_fingerprint'] == protocol.abi_fingerprint(exports)
+        # The firmware's table was generated from the same exports.
+        table = _symbol_bytes(project.firmware, f'{PREFIXES[name]}_hr_table', TABLE_FINGERPRINT_OFFSET, 32)
+        assert table == info['abi_fingerprint']
+
+
+def test_pipeline_module_keeps_only_what_loader_needs(project: Project) -> None:
+    image = elf.load(project.module('reloadable'))
+    assert image.elf_type == elf.ET_EXEC
+    names = {s.name for s in image.sections}
+    extra = names - ALLOWED_SECTIONS - {protocol.MODULE_INFO_SECTION}
+    assert {n for n in extra if not n.startswith('.rela')} == set(), f'unexpected sections {extra}'
+    assert '.rela.text' in names
+    assert not any(n.startswith('.debug') for n in names)
+    assert sorted(s.name for s in image.exported_functions()) == EXPORTS['reloadable']
+    assert 'R_RISCV_RELAX' not in image.reloc_counts
+
+
+def test_pipeline_module_firmware_symbols_have_firmware_addresses(project: Project) -> None:
+    firmware = elf.load(project.firmware).defined_globals()
+    module = elf.load(project.module('reloadable'))
+    absolute = {s.name: s.value for s in module.symbols if s.shndx == elf.SHN_ABS and s.is_global}
+    needed = {'fw_log'} | ({'strlen', '__moddi3'} if project.toolchain == 'rv32-gcc' else set())
+    assert needed <= set(absolute), f'module lacks {needed - set(absolute)}'
+    for name in needed:
+        assert absolute[name] == firmware[name], name
+    # The firmware never calls these itself: only the EXTERN list kept them.
+    main_calls = (project.source / 'firmware' / 'main.c').read_text()
+    assert 'strlen' not in main_calls and '%' not in main_calls
+
+
+def test_pipeline_compiles_each_source_once_with_component_flags(project: Project) -> None:
+    commands = subprocess.run(
+        ['ninja', '-C', str(project.build), '-t', 'commands'], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    other = [c for c in commands if re.search(r'-c \S*/components/other/other\.c\b', c)]
+    assert len(other) == 1, other
+    assert '-DOTHER_FACTOR=3' in other[0] and '-Wall' in other[0] and '-Werror' in other[0]
+    assert len([c for c in commands if re.search(r'-c \S*/reloadable\.c\b', c)]) == 1
+    if project.toolchain == 'rv32-gcc':
+        assert '-mno-relax' in other[0]
+
+
+def test_pipeline_stubs_replace_component_code_in_firmware(project: Project) -> None:
+    firmware = elf.load(project.firmware)
+    functions = {s.name for s in firmware.symbols if s.type == elf.STT_FUNC and s.defined}
+    # The stubs main() calls (an unused stub may be collected by --gc-sections).
+    assert {'reloadable_add', 'reloadable_arith', 'reloadable_greet', 'other_scale'} <= functions
+    assert {'reloadable_hr_table', 'oth_hr_table', 'hotreload_tables'} <= set(firmware.defined_globals())
+    # The component's own code is not in the firmware: its static counter lives in the module only.
+    assert 'counter' not in {s.name for s in firmware.symbols}
+    assert 'counter' in {s.name for s in elf.load(project.module('reloadable')).symbols}
+
+
+# --- incremental builds (rv32) ----------------------------------------------------
+
+
+@pytest.fixture
+def rv32_project(tmp_path: Path) -> Project:
+    return _fresh_project(tmp_path, 'rv32-gcc')
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_pipeline_incremental_module_edit_relinks_only_module(rv32_project: Project) -> None:
+    p = rv32_project
+    firmware_before = p.firmware.stat().st_mtime_ns
+    module_before = p.module('reloadable').read_bytes()
+    _edit(p.source / 'components' / 'reloadable' / 'reloadable.c', 'return a + b;', 'return b + a + 0 * counter;')
+    out = p.ninja()
+    assert 'linking module reloadable against the firmware' in out
+    assert 'Linking C executable' not in out
+    assert 'other' not in out
+    assert p.firmware.stat().st_mtime_ns == firmware_before
+    assert p.module('reloadable').read_bytes() != module_before
+    assert 'no work to do' in p.ninja()
+
+
+def test_pipeline_incremental_new_export_regenerates_stubs_and_relinks(rv32_project: Project) -> None:
+    p = rv32_project
+    firmware_id = _sha256(p.firmware)
+    source = p.source / 'components' / 'reloadable' / 'reloadable.c'
+    source.write_text(source.read_text() + '\nint reloadable_sub(int a, int b)\n{\n    return a - b;\n}\n')
+    out = p.ninja()
+    assert 'Linking C executable' in out
+    stubs = (p.build / 'hotreload' / 'reloadable' / 'reloadable_stubs.S').read_text()
+    assert 'reloadable_sub' in stubs
+    assert 'reloadable_sub' in load_manifest(p.build).component('reloadable').exports
+    info = _info(p.module('reloadable'))
+    assert int.from_bytes(info['export_count'], 'little') == len(EXPORTS['reloadable']) + 1
+    assert info['firmware_sha256'] == _sha256(p.firmware) != firmware_id
+
+
+def test_pipeline_incremental_firmware_change_relinks_module(rv32_project: Project) -> None:
+    p = rv32_project
+    _edit(p.source / 'firmware' / 'main.c', 'fw_last_log = text;', 'fw_last_log = text + 0;\n    fw_last_log++;')
+    out = p.ninja()
+    assert 'Linking C executable' in out
+    assert 'linking module reloadable against the firmware' in out
+    assert f'packaging {p.module("other")}' in out  # its firmware addresses did not change, its identity did
+    assert 'first pass' not in out  # module objects untouched
+    for name in EXPORTS:
+        assert _info(p.module(name))['firmware_sha256'] == _sha256(p.firmware)
+
+
+def test_pipeline_incremental_new_library_call_keeps_it_in_firmware(rv32_project: Project) -> None:
+    p = rv32_project
+    assert 'strrchr' not in elf.load(p.firmware).defined_globals()
+    _edit(
+        p.source / 'components' / 'reloadable' / 'reloadable.c',
+        '    fw_log(name);\n',
+        '    fw_log(strrchr(name, 0x2f));\n',
+    )
+    out = p.ninja()
+    assert 'Linking C executable' in out  # the EXTERN list changed
+    firmware = elf.load(p.firmware).defined_globals()
+    module = elf.load(p.module('reloadable'))
+    absolute = {s.name: s.value for s in module.symbols if s.shndx == elf.SHN_ABS}
+    assert absolute['strrchr'] == firmware['strrchr']
+
+
+# --- configure-time errors -----------------------------------------------------------
+
+
+def _configure_error(tmp_path: Path, body: str) -> str:
+    require_toolchain('rv32-gcc')
+    source = tmp_path / 'src'
+    source.mkdir(parents=True)
+    (source / 'a.c').write_text('int a_fn(void) { return 1; }\n')
+    (source / 'CMakeLists.txt').write_text(
+        f'cmake_minimum_required(VERSION 3.19)\nproject(bad C ASM)\ninclude({REPO_ROOT}/cmake/hotreload.cmake)\n{body}'
+    )
+    toolchain = REPO_ROOT / 'cmake' / 'toolchains' / 'rv32-gcc.cmake'
+    result = subprocess.run(
+        ['cmake', '-G', 'Ninja', '-S', str(source), '-B', str(tmp_path / 'b'), f'-DCMAKE_TOOLCHAIN_FILE={toolchain}'],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    return ' '.join(result.stderr.split())
+
+
+def test_pipeline_rejects_library_without_sources(tmp_path: Path) -> None:
+    err = _configure_error(tmp_path, 'add_library(empty INTERFACE)\nhotreload_add_reloadable(empty)\n')
+    assert "'empty' is a INTERFACE_LIBRARY" in err and 'STATIC library' in err
+
+
+def test_pipeline_rejects_unknown_argument_and_bad_name(tmp_path: Path) -> None:
+    err = _configure_error(tmp_path / 'x', 'add_library(a STATIC a.c)\nhotreload_add_reloadable(a FOO)\n')
+    assert 'hotreload_add_reloadable: unknown argument(s) FOO' in err
+    err = _configure_error(tmp_path / 'y', 'add_library(a STATIC a.c)\nhotreload_add_reloadable(a NAME 9lives)\n')
+    assert "component name '9lives' must be a C identifier" in err
