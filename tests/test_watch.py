@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from devtools_project import free_port, make_project
+from devtools_project import SimDevice, free_port, make_project
 from watchfiles import Change
 
 from hotreload_py import watch
@@ -181,3 +181,107 @@ def test_run_watch_survives_compile_error_and_recovers(tmp_path: Path) -> None:
         stop.set()
         thread.join(timeout=30)
     assert not thread.is_alive()
+
+
+# --- Against the simulated device ----------------------------------------------------------------------
+
+
+class WatchRun:
+    """run_watch in a thread, its lines collected; stopped by stop()."""
+
+    def __init__(self, build: Path, url: str) -> None:
+        self.lines: list[str] = []
+        self.lock = threading.Lock()
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(
+            target=watch.run_watch,
+            args=(build, url),
+            kwargs={'debounce': 0.3, 'echo': self.echo, 'stop_event': self.stop_event},
+        )
+        self.thread.start()
+
+    def echo(self, line: str) -> None:
+        with self.lock:
+            self.lines.append(line)
+
+    def count(self, text: str) -> int:
+        with self.lock:
+            return sum(text in line for line in self.lines)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive()
+
+
+def _greeting(source: Path, greeting: str) -> str:
+    text = source.read_text()
+    for old in ('Hello', 'Howdy', 'Hey', 'Yo', 'Hi', 'Ahoy'):
+        text = text.replace(f'"{old}, %s!', f'"{greeting}, %s!')
+    return text
+
+
+def _device_says(device: SimDevice, mark: int, text: str) -> Callable[[], bool]:
+    return lambda: any(text in line for line in device.since(mark))
+
+
+def _wait_until_watching(run: WatchRun, source: Path) -> None:
+    """Save the unchanged file until the watcher reports it: from then on every save is seen."""
+    content = source.read_text()
+    wait_for(lambda: touch(source, content) and run.count('changed: reloadable.c') > 0, 'the watcher to start')
+    wait_for(lambda: run.count('reloaded reloadable') + run.count('staged reloadable') > 0, 'the first reload')
+
+
+def _reloads(run: WatchRun) -> int:
+    return run.count('reloaded reloadable') + run.count('staged reloadable')
+
+
+@pytest.mark.qemu_user
+def test_watch_device_save_burst_and_compile_error(
+    sim_device: SimDevice, sim_build_dir: tuple[Path, Path], edited_source: Path
+) -> None:
+    run = WatchRun(sim_build_dir[1], sim_device.url)
+    try:
+        _wait_until_watching(run, edited_source)
+        before = _reloads(run)
+        mark = sim_device.mark()
+        for _ in range(5):
+            edited_source.write_text(_greeting(edited_source, 'Howdy'))
+        wait_for(_device_says(sim_device, mark, 'Howdy, World!'), 'the device to greet with Howdy')
+        wait_for(lambda: _reloads(run) > before, 'the reload line')
+        assert _reloads(run) == before + 1  # five saves, one reload
+
+        broken = edited_source.read_text().replace('return a + b;', 'return a + ;')
+        edited_source.write_text(broken)
+        wait_for(lambda: run.count('building reloadable failed') > 0, 'the compile error')
+        assert run.count('reloadable.c') > 0  # the compiler's message, inline
+        assert run.thread.is_alive()
+
+        mark = sim_device.mark()
+        edited_source.write_text(_greeting(edited_source, 'Hey').replace('return a + ;', 'return a + b;'))
+        wait_for(_device_says(sim_device, mark, 'Hey, World!'), 'the device to greet with Hey after the fix')
+    finally:
+        run.stop()
+
+
+@pytest.mark.qemu_user
+def test_watch_device_goes_away_and_comes_back(
+    sim_device: SimDevice, sim_build_dir: tuple[Path, Path], edited_source: Path
+) -> None:
+    run = WatchRun(sim_build_dir[1], sim_device.url)
+    port = int(sim_device.url.rsplit(':', 1)[1])
+    try:
+        _wait_until_watching(run, edited_source)
+        sim_device.stop()
+        edited_source.write_text(_greeting(edited_source, 'Yo'))
+        wait_for(lambda: run.count('cannot reach the device') > 0, 'the unreachable message')
+        assert run.count('retrying every') > 0
+        back = SimDevice(sim_build_dir[1], port)
+        try:
+            wait_for(lambda: run.count('device back') > 0, 'the watch to notice the device is back')
+            mark = 0
+            wait_for(_device_says(back, mark, 'Yo, World!'), 'the restarted device to greet with Yo')
+        finally:
+            back.stop()
+    finally:
+        run.stop()
