@@ -184,6 +184,11 @@ def gen_ldscript(firmware: Path, module: Path, out: Path, allow_undefined: bool 
     mod = elf.load(module)
     if fw.arch != mod.arch:
         raise ElfError(f'{module}: is {mod.arch.display} code but firmware {firmware} is {fw.arch.display}')
+    if (fw.float_abi, fw.is_rve) != (mod.float_abi, mod.is_rve):
+        raise ElfError(
+            f'{module}: float ABI {mod.float_abi}{" (RVE)" if mod.is_rve else ""} differs from firmware {firmware} '
+            f"({fw.float_abi}{' (RVE)' if fw.is_rve else ''}); compile the module with the firmware's -march/-mabi"
+        )
     defined = fw.defined_globals()
     resolved: dict[str, int] = {}
     missing: list[str] = []

@@ -21,7 +21,7 @@ from elftools.elf.relocation import RelocationSection
 from elftools.elf.sections import SymbolTableSection
 
 from hotreload_py import codegen, elf
-from hotreload_py.errors import BuildError
+from hotreload_py.errors import BuildError, ElfError
 from hotreload_py.toolchains import Toolchain, compile_c
 
 FIXTURES = REPO_ROOT / 'tests' / 'fixtures' / 'codegen'
@@ -174,3 +174,39 @@ def _riscv_call_target(data: bytes, offset: int, pc: int) -> int:
     lo = jalr >> 20
     lo -= (lo & 0x800) << 1
     return (pc + hi + lo) & 0xFFFFFFFF
+
+
+def test_gen_ldscript_rejects_module_with_another_float_abi(tmp_path_factory: pytest.TempPathFactory) -> None:
+    linked = _linked(tmp_path_factory, 'rv32-gcc')
+    hard = linked.workdir / 'module_f.o'
+    subprocess.run(
+        ['riscv64-unknown-elf-gcc', '-march=rv32imafc', '-mabi=ilp32f', '-O2', '-ffreestanding', '-c']
+        + [str(FIXTURES / 'module.c'), '-o', str(hard)],
+        check=True,
+    )
+    with pytest.raises(ElfError, match=r'float ABI single differs from firmware .* \(soft\)'):
+        codegen.gen_ldscript(linked.firmware, hard, linked.workdir / 'f.ld')
+
+
+@pytest.mark.parametrize('name', ['rv32-gcc', 'xtensa-windowed-clang'])
+def test_gen_stubs_same_table_from_relocatable_and_linked_module(
+    tmp_path_factory: pytest.TempPathFactory, name: str
+) -> None:
+    """The first-pass `ld -r` object and the second-pass linked module give byte-identical stubs and table."""
+    linked = _linked(tmp_path_factory, name)
+    w = linked.workdir
+    partial = w / 'module_r.o'
+    linked.ld('-r', '-o', partial, linked.module_obj)
+    script = w / 'fw_syms2.ld'
+    codegen.gen_ldscript(linked.firmware, partial, script)
+    final = w / 'module_final.elf'
+    linked.ld('--emit-relocs', '-T', REPO_ROOT / 'cmake' / 'module_sections.ld', '-o', final, script, partial)
+    assert elf.load(final).elf_type == elf.ET_EXEC
+    outputs = []
+    abi = linked.toolchain.abi
+    for module in (partial, final):
+        stubs, table = w / f'{module.stem}.S', w / f'{module.stem}.c'
+        names = codegen.gen_stubs(module, abi, stubs, table, prefix='reloadable')
+        outputs.append((names, stubs.read_text(), table.read_text()))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0] == ['reloadable_add', 'reloadable_greet']
