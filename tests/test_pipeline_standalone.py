@@ -115,7 +115,9 @@ def _symbol_bytes(path: Path, symbol: str, offset: int, size: int) -> bytes:
         efile = ELFFile(stream)
         symtab = efile.get_section_by_name('.symtab')
         assert isinstance(symtab, SymbolTableSection)
-        (sym,) = symtab.get_symbol_by_name(symbol)
+        found = symtab.get_symbol_by_name(symbol)
+        assert found, f'{path} has no symbol {symbol}'
+        sym = found[0]
         section = efile.get_section(sym['st_shndx'])
         start = sym['st_value'] - section['sh_addr'] + offset
         return bytes(section.data()[start : start + size])
