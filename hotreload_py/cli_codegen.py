@@ -103,4 +103,12 @@ def _format_report(report: dict[str, object]) -> str:
         lines.append(f'{title}:')
         width = max((len(k) for k in table), default=0)
         lines.extend(f'  {k:<{width}}  {v}' for k, v in table.items())
+    info = report['module_info']
+    if isinstance(info, dict):
+        lines.append('module info (.hotreload.info):')
+        if not info['valid']:
+            lines.append('  invalid: wrong magic or too short; package the module again')
+        else:
+            for key in ('name', 'export_count', 'firmware_sha256', 'abi_fingerprint', 'fingerprint_matches_exports'):
+                lines.append(f'  {key}: {info[key]}')
     return '\n'.join(lines)

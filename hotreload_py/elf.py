@@ -18,6 +18,7 @@ from typing import BinaryIO
 from elftools.common.exceptions import ELFError as PyElfError
 from elftools.elf.elffile import ELFFile
 
+from hotreload_py import protocol
 from hotreload_py.arch import ARCHES, ArchInfo, arch_for_machine
 from hotreload_py.errors import ElfError
 
@@ -188,6 +189,7 @@ class ElfImage:
     sections: tuple[Section, ...]
     symbols: tuple[Symbol, ...]
     reloc_counts: dict[str, int]  # relocation type name -> number of entries
+    module_info: bytes | None = None  # contents of protocol.MODULE_INFO_SECTION, when packaged
 
     @property
     def float_abi(self) -> str | None:
@@ -274,10 +276,13 @@ def _parse(path: Path, elf: ELFFile) -> ElfImage:
     elf_type = ET_REL if elf.header['e_type'] == 'ET_REL' else ET_EXEC
     sections: list[Section] = []
     symtab = None
+    info = None
     rel_sections = []
     for sec in elf.iter_sections():
         hdr = sec.header
         sections.append(Section(sec.name, hdr['sh_type'], hdr['sh_flags'], hdr['sh_addr'], hdr['sh_size']))
+        if sec.name == protocol.MODULE_INFO_SECTION:
+            info = sec.data()
         if hdr['sh_type'] == 'SHT_SYMTAB':
             symtab = sec
         elif hdr['sh_type'] in ('SHT_RELA', 'SHT_REL'):
@@ -298,7 +303,8 @@ def _parse(path: Path, elf: ELFFile) -> ElfImage:
         for entry in layout.iter_unpack(data[:usable]):
             rtype = entry[1] & 0xFF
             counts[names.get(rtype, f'type {rtype}')] += 1
-    return ElfImage(path, arch, elf_type, elf.header['e_flags'], tuple(sections), symbols, dict(sorted(counts.items())))
+    counts_sorted = dict(sorted(counts.items()))
+    return ElfImage(path, arch, elf_type, elf.header['e_flags'], tuple(sections), symbols, counts_sorted, info)
 
 
 def _machine_number(machine: str) -> int:
@@ -331,4 +337,24 @@ def describe(image: ElfImage) -> dict[str, object]:
         'firmware_symbols': [s.name for s in image.undefined()],
         'sections': {s.name: s.size for s in image.sections if s.allocated},
         'relocations': image.reloc_counts,
+        'module_info': _describe_info(image),
+    }
+
+
+def _describe_info(image: ElfImage) -> dict[str, object] | None:
+    """The packaged module's info record decoded, and whether its fingerprint matches the exports."""
+    data = image.module_info
+    if data is None:
+        return None
+    if len(data) < protocol.MODULE_INFO_SIZE or not data.startswith(protocol.MODULE_INFO_MAGIC):
+        return {'valid': False}
+    raw = {f.name: data[f.offset : f.offset + f.size] for f in protocol.MODULE_INFO_FIELDS}
+    exports = protocol.table_order(s.name for s in image.exported_functions())
+    return {
+        'valid': True,
+        'name': raw['name'].rstrip(b'\0').decode('utf-8', 'replace'),
+        'export_count': int.from_bytes(raw['export_count'], 'little'),
+        'firmware_sha256': raw['firmware_sha256'].hex(),
+        'abi_fingerprint': raw['abi_fingerprint'].hex(),
+        'fingerprint_matches_exports': raw['abi_fingerprint'] == protocol.abi_fingerprint(exports),
     }

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, require_executable, require_toolchain
 
-from hotreload_py import elf
+from hotreload_py import elf, protocol
 from hotreload_py.errors import ElfError
 from hotreload_py.toolchains import compile_c
 
@@ -197,3 +197,43 @@ def test_elf_relocation_names_match_readelf(tmp_path: Path, name: str) -> None:
             expected[fields[2]] = expected.get(fields[2], 0) + 1
     assert expected
     assert elf.load(obj).reloc_counts == dict(sorted(expected.items()))
+
+
+def _with_info(tmp_path: Path, module: Path, fingerprint_of: list[str]) -> Path:
+    record = bytearray(protocol.MODULE_INFO_SIZE)
+    values = {
+        'magic': protocol.MODULE_INFO_MAGIC,
+        'info_size': protocol.MODULE_INFO_SIZE.to_bytes(4, 'little'),
+        'export_count': len(fingerprint_of).to_bytes(4, 'little'),
+        'name': b'reloadable',
+        'firmware_sha256': bytes(range(32)),
+        'abi_fingerprint': protocol.abi_fingerprint(fingerprint_of),
+    }
+    for field in protocol.MODULE_INFO_FIELDS:
+        record[field.offset : field.offset + len(values[field.name])] = values[field.name]
+    blob = tmp_path / 'info.bin'
+    blob.write_bytes(bytes(record))
+    out = tmp_path / f'packaged{len(fingerprint_of)}.o'
+    subprocess.run(
+        ['riscv64-unknown-elf-objcopy', f'--add-section={protocol.MODULE_INFO_SECTION}={blob}', str(module), str(out)],
+        check=True,
+    )
+    return out
+
+
+def test_inspect_decodes_module_info_and_checks_fingerprint(rv32_module: Path, tmp_path: Path) -> None:
+    good = _with_info(tmp_path, rv32_module, ['reloadable_add', 'reloadable_greet'])
+    info = json.loads(_hotreload('inspect', good, '--json').stdout)['module_info']
+    assert info == {
+        'valid': True,
+        'name': 'reloadable',
+        'export_count': 2,
+        'firmware_sha256': bytes(range(32)).hex(),
+        'abi_fingerprint': protocol.abi_fingerprint(['reloadable_add', 'reloadable_greet']).hex(),
+        'fingerprint_matches_exports': True,
+    }
+    stale = _with_info(tmp_path, rv32_module, ['reloadable_add'])
+    text = _hotreload('inspect', stale).stdout
+    assert 'module info (.hotreload.info):\n  name: reloadable\n  export_count: 1\n' in text
+    assert 'fingerprint_matches_exports: False' in text
+    assert json.loads(_hotreload('inspect', rv32_module, '--json').stdout)['module_info'] is None
