@@ -521,7 +521,7 @@ static esp_err_t validate_upload(void *arg, const uint8_t *data, size_t size, ch
     return ESP_OK;
 }
 
-esp_err_t hr_runtime_upload_begin(size_t size_hint, hr_store_writer_t **out)
+esp_err_t hr_runtime_upload_begin(size_t size_hint, bool exact, hr_store_writer_t **out)
 {
     lock();
     esp_err_t ret;
@@ -530,6 +530,9 @@ esp_err_t hr_runtime_upload_begin(size_t size_hint, hr_store_writer_t **out)
     } else if (s_rt.store == NULL) {
         ret = fail(ESP_ERR_NOT_FOUND, HR_PHASE_STORE);
     } else {
+        if (!exact && size_hint > hr_store_capacity(s_rt.store)) {
+            size_hint = 0;
+        }
         ret = hr_store_begin(s_rt.store, size_hint, out);
         if (ret != ESP_OK) {
             fail(ret, HR_PHASE_STORE);
@@ -567,7 +570,7 @@ esp_err_t hotreload_update_partition(const uint8_t *elf, size_t size)
         return ret;
     }
     hr_store_writer_t *writer;
-    ESP_RETURN_ON_ERROR(hr_runtime_upload_begin(size, &writer), TAG, "cannot start the update");
+    ESP_RETURN_ON_ERROR(hr_runtime_upload_begin(size, true, &writer), TAG, "cannot start the update");
     lock();
     ret = hr_store_write(writer, elf, size);
     unlock();

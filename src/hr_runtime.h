@@ -31,11 +31,13 @@ const hr_mem_port_t *hr_mem_default_port(bool spiram);
 
 /**
  * @brief Start storing an upload in the partition.
- * @param size_hint bytes that will follow if known (an upper bound is fine), 0 if not
+ * @param size_hint bytes that will follow if known, 0 if not
+ * @param exact false when @p size_hint is only an upper bound (a multipart body's length): then a hint
+ *        above the limit is not refused up front; the data is checked as it streams in
  * @return ESP_OK; ESP_ERR_INVALID_STATE (runtime not initialised, or another upload in progress);
  *         ESP_ERR_NOT_FOUND (no partition); ESP_ERR_INVALID_SIZE (too large); ESP_ERR_NO_MEM
  */
-esp_err_t hr_runtime_upload_begin(size_t size_hint, hr_store_writer_t **out);
+esp_err_t hr_runtime_upload_begin(size_t size_hint, bool exact, hr_store_writer_t **out);
 
 /**
  * @brief Validate and commit an upload (always releases @p writer).

@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import require_toolchain
 from loader import loaderlib
@@ -99,6 +100,8 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
         'api_tool',
         [
             'src/hr_api.c',
+            'src/hr_upload.c',
+            'src/hr_multipart.c',
             'src/hr_store.c',
             'src/hr_respond.c',
             'src/hr_load.c',
@@ -345,3 +348,72 @@ def test_api_status_json_has_contract_keys(device: Device, api: Fixture) -> None
     assert body['modules'][1] == {'name': 'other', 'loaded': False}
     assert body['last_error']['code'] == 'ESP_ERR_NOT_FOUND'
     assert body['free_heap'] == 12345
+
+
+def _multipart(module: bytes) -> tuple[bytes, str]:
+    request = httpx.Request('POST', 'http://device/upload', files={'file': ('reloadable_stripped.so', module)})
+    return request.read(), request.headers['content-type']
+
+
+@pytest.mark.parametrize('form', ['raw', 'multipart'])
+@pytest.mark.parametrize('chunk', ['1', '100', '4096'])
+def test_upload_body_raw_or_multipart_commits(
+    device: Device, api: Fixture, tmp_path: Path, form: str, chunk: str
+) -> None:
+    module = api.modules['v2'].read_bytes()
+    body, content_type = (module, 'application/octet-stream') if form == 'raw' else _multipart(module)
+    (tmp_path / 'body').write_bytes(body)
+    out = device.run('load', 'body', str(tmp_path / 'body'), content_type, chunk, hashlib.sha256(body).hexdigest())
+    assert result(out, 'body') == 'ESP_OK'
+    assert re.search(r'^http 200', out, re.M)
+    out = device.run('load', 'status')
+    status = module_status(out, 'reloadable')
+    assert status['sha'] == hashlib.sha256(module).hexdigest() and status['loaded'] == '1'
+
+
+@pytest.mark.parametrize(
+    ('case', 'http', 'error'),
+    [
+        ('tampered', 401, 'ESP_ERR_INVALID_CRC'),
+        ('cut-multipart', 400, 'ESP_ERR_INVALID_SIZE'),
+        ('no-file-field', 400, 'ESP_ERR_NOT_FOUND'),
+        ('foreign', 409, 'ESP_ERR_INVALID_VERSION'),
+        ('abi', 409, 'ESP_ERR_HOTRELOAD_ABI_MISMATCH'),
+        ('garbage', 400, 'ESP_ERR_NOT_SUPPORTED'),
+        ('empty', 400, 'ESP_ERR_INVALID_SIZE'),
+        ('too-big', 413, 'ESP_ERR_INVALID_SIZE'),
+    ],
+)
+def test_upload_body_refused_leaves_committed_module(
+    device: Device, api: Fixture, tmp_path: Path, case: str, http: int, error: str
+) -> None:
+    device.run('load', 'update', '@v1')
+    v2 = api.modules['v2'].read_bytes()
+    content_type = 'application/octet-stream'
+    body = v2
+    signed = hashlib.sha256(body).hexdigest()
+    if case == 'tampered':
+        signed = hashlib.sha256(b'the module the client signed').hexdigest()
+    elif case == 'cut-multipart':
+        body, content_type = _multipart(v2)
+        body = body[: len(body) - 10]
+    elif case == 'no-file-field':
+        request = httpx.Request('POST', 'http://device/upload', files={'module': ('x.so', v2)})
+        body, content_type = request.read(), request.headers['content-type']
+    elif case in ('foreign', 'garbage'):
+        body = api.modules[case].read_bytes()
+    elif case == 'abi':
+        body = api.modules['v3'].read_bytes()
+    elif case == 'empty':
+        body = b''
+    elif case == 'too-big':
+        body = os.urandom(70 * 1024)
+    if case != 'tampered':
+        signed = hashlib.sha256(body).hexdigest()
+    (tmp_path / 'body').write_bytes(body)
+    out = device.run('load', 'body', str(tmp_path / 'body'), content_type, '512', signed, 'status')
+    assert result(out, 'body') == error
+    line = re.findall(r'^http (\d+) (.*)$', out, re.M)[0]
+    assert int(line[0]) == http and len(line[1]) > 20, line
+    out = device.run('load', 'status')
+    assert module_status(out, 'reloadable')['seq'] == '1'

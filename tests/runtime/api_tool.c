@@ -12,6 +12,8 @@
  *   loadbuf FILE              hotreload_load_from_buffer()
  *   update FILE               hotreload_update_partition()
  *   upload FILE CHUNK         hr_runtime_upload_begin/hr_store_write/hr_runtime_upload_finish (no size hint)
+ *   body FILE TYPE CHUNK SHA  an HTTP upload body through hr_upload.c (Content-Type TYPE, CHUNK bytes per
+ *                             receive, SHA the signed body digest or "-"); prints the HTTP status it maps to
  *   request                   hr_runtime_request_reload() (what POST /reload does)
  *   mode immediate|cooperative
  *   hook NAME[:veto]          register a pre/post hook pair that prints "pre NAME" / "post NAME ERR"
@@ -31,6 +33,7 @@
 #include "hotreload_table.h"
 #include "hr_respond.h"
 #include "hr_runtime.h"
+#include "hr_upload.h"
 
 extern int mem_host_live;
 
@@ -130,7 +133,7 @@ static esp_err_t upload(const char *path, size_t chunk)
     size_t len;
     uint8_t *data = read_file(path, &len);
     hr_store_writer_t *w;
-    esp_err_t err = hr_runtime_upload_begin(0, &w);
+    esp_err_t err = hr_runtime_upload_begin(0, true, &w);
     for (size_t off = 0; err == ESP_OK && off < len; off += chunk) {
         err = hr_store_write(w, data + off, len - off < chunk ? len - off : chunk);
     }
@@ -140,6 +143,35 @@ static esp_err_t upload(const char *path, size_t chunk)
     } else if (w) {
         hr_runtime_upload_abort(w);
     }
+    free(data);
+    return err;
+}
+
+static esp_err_t http_body(const char *path, const char *content_type, size_t chunk, const char *sha_hex)
+{
+    size_t len;
+    uint8_t *data = read_file(path, &len);
+    uint8_t sha[32];
+    bool have_sha = strcmp(sha_hex, "-") != 0;
+    for (size_t i = 0; have_sha && i < 32; i++) {
+        unsigned v;
+        sscanf(sha_hex + 2 * i, "%2x", &v);
+        sha[i] = (uint8_t)v;
+    }
+    hr_upload_t up;
+    esp_err_t err = hr_upload_begin(&up, content_type, len, have_sha ? sha : NULL);
+    if (err == ESP_OK) {
+        for (size_t off = 0; err == ESP_OK && off < len; off += chunk) {
+            err = hr_upload_feed(&up, data + off, len - off < chunk ? len - off : chunk);
+        }
+        if (err == ESP_OK) {
+            hr_store_entry_t e;
+            err = hr_upload_finish(&up, &e);
+        } else {
+            hr_upload_abort(&up);
+        }
+    }
+    printf("http %d %s\n", hr_respond_http_status(err, up.phase), err == ESP_OK ? "" : up.why);
     free(data);
     return err;
 }
@@ -173,6 +205,11 @@ int main(int argc, char **argv)
         } else if (strcmp(step, "upload") == 0) {
             const char *path = argv[++i];
             err = upload(path, strtoul(argv[++i], NULL, 0));
+        } else if (strcmp(step, "body") == 0) {
+            const char *path = argv[++i];
+            const char *type = argv[++i];
+            size_t chunk = strtoul(argv[++i], NULL, 0);
+            err = http_body(path, type, chunk, argv[++i]);
         } else if (strcmp(step, "request") == 0) {
             bool reloaded;
             int64_t load_us;
