@@ -7,6 +7,8 @@
  * @brief ESP-IDF-style log lines on stdout for host tests and the simulated device.
  */
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,13 +29,39 @@ uint32_t esp_log_timestamp(void)
     return (uint32_t)(sim_time_us() / 1000);
 }
 
-void esp_log_write(esp_log_level_t level, const char *tag, const char *format, ...)
+static bool log_prefix(esp_log_level_t level, const char *tag)
 {
     static const char letters[] = "NEWIDV";
     if (level > s_threshold || level == ESP_LOG_NONE) {
-        return;
+        return false;
     }
     printf("%c (%u) %s: ", letters[level], (unsigned)esp_log_timestamp(), tag);
+    return true;
+}
+
+#if defined(__XTENSA__)
+#include "sim_args.h"
+
+/* The simulated Xtensa device: esp_log_write is an assembly entry (LLVM's
+ * Xtensa va_arg is broken) that passes its argument words here. */
+void sim_esp_log_write_words(const uint32_t *regs, const uint32_t *stack);
+
+void sim_esp_log_write_words(const uint32_t *regs, const uint32_t *stack)
+{
+    if (!log_prefix((esp_log_level_t)regs[0], (const char *)(uintptr_t)regs[1])) {
+        return;
+    }
+    sim_args_t args = sim_args_from_words(regs, stack, 3);
+    sim_format_args(stdout, (const char *)(uintptr_t)regs[2], &args);
+    printf("\n");
+    fflush(stdout);
+}
+#else
+void esp_log_write(esp_log_level_t level, const char *tag, const char *format, ...)
+{
+    if (!log_prefix(level, tag)) {
+        return;
+    }
     va_list args;
     va_start(args, format);
     vprintf(format, args);
@@ -41,3 +69,4 @@ void esp_log_write(esp_log_level_t level, const char *tag, const char *format, .
     printf("\n");
     fflush(stdout);
 }
+#endif

@@ -1,0 +1,27 @@
+/*
+ * SPDX-FileCopyrightText: 2026 hotreload authors
+ * SPDX-License-Identifier: MIT
+ */
+/**
+ * @file unistd.h
+ * @brief The few POSIX calls the simulated device offers.
+ */
+#pragma once
+
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+ssize_t read(int fd, void *buf, size_t len);
+ssize_t write(int fd, const void *buf, size_t len);
+int close(int fd);
+off_t lseek(int fd, off_t offset, int whence);
+int fsync(int fd);
+int usleep(unsigned usec);
+unsigned sleep(unsigned sec);
+
+#ifdef __cplusplus
+}
+#endif
