@@ -119,6 +119,26 @@ def flash_cmd(build_dir: Path, port: str | None, baud: int | None) -> None:
     flash_mod.flash(build_dir, port, baud)
 
 
+def _size(value: str) -> int:
+    """A size as in partitions.csv: 524288, 0x80000, 512k or 1M."""
+    text = value.strip().lower()
+    scale = {'k': 1024, 'm': 1024 * 1024}.get(text[-1:], 1)
+    try:
+        return int(text[:-1] if scale != 1 else text, 0) * scale
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a size: write 524288, 0x80000, 512k or 1M") from None
+
+
+@click.command('partition-image')
+@build_dir_option
+@click.option('--size', help="Partition size (524288, 0x80000, 512k). Default: from the build's partition table.")
+def partition_image_cmd(build_dir: Path, size: str | None) -> None:
+    """Write <build>/hotreload/<label>.bin: the hotreload partition holding the build's modules, for flashing."""
+    manifest = load_manifest(build_dir)
+    length = _size(size) if size else flash_mod.find_partition(build_dir, manifest.partition_label).size
+    click.echo(str(flash_mod.partition_image(manifest, length)))
+
+
 @click.command('idf-actions')
 @click.argument('action', default='reload', type=click.Choice(idf_ext.ACTIONS))
 def idf_actions_cmd(action: str) -> None:
@@ -126,4 +146,4 @@ def idf_actions_cmd(action: str) -> None:
     raise HotreloadError(idf_ext.enable_instructions(action))
 
 
-COMMANDS: list[click.Command] = [reload_cmd, watch_cmd, status_cmd, flash_cmd, idf_actions_cmd]
+COMMANDS: list[click.Command] = [reload_cmd, watch_cmd, status_cmd, flash_cmd, partition_image_cmd, idf_actions_cmd]

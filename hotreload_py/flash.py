@@ -1,30 +1,45 @@
 """Write the module partition over serial.
 
-In an ESP-IDF build the build's own `hotreload-flash` target does it (it knows
-the partition image, the offset and the chip), so that is what runs, with the
-port and baud rate passed the way idf.py passes them (ESPPORT, ESPBAUD).
-Without that target, esptool writes the image at the partition's offset read
-from the build's partition table.
+In an ESP-IDF build the build's own `hotreload-flash` target does it when it
+exists, with the port and baud rate passed the way idf.py passes them
+(ESPPORT, ESPBAUD). Otherwise esptool writes a partition image made here at the
+partition's offset read from the build's partition table.
+
+The image is what the device's store (src/hr_store.c) would hold after
+uploading each module: one record per module, header written as the store
+writes it, the rest erased (0xFF) so that no older record survives to win over
+the flashed ones. tests/test_reload.py checks it with the C store itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import struct
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from hotreload_py import protocol
 from hotreload_py.errors import BuildError, HotreloadError
 from hotreload_py.manifest import Manifest, load_manifest
+from hotreload_py.reload import build_command
 
 FLASH_TARGET = 'hotreload-flash'
 #: Where ESP-IDF writes the binary partition table, relative to the build directory.
 PARTITION_TABLE_BIN = Path('partition_table') / 'partition-table.bin'
-#: The build writes the partition image (the store's format, module committed) here.
+#: partition_image() output, <build>/hotreload/<label>.bin.
 PARTITION_IMAGE_DIR = Path(protocol.BUILD_SUBDIR)
+
+# The store's record layout: src/hr_store.h (HR_STORE_*) and src/hr_store.c (HDR_*, HEADER_MAGIC).
+STORE_SECTOR_SIZE = 4096
+STORE_HEADER_SIZE = 144
+STORE_DATA_OFFSET = 256
+STORE_NAME_SIZE = 32
+STORE_MAGIC = b'HRSLOT1\0'
+_HDR_SEQ, _HDR_LENGTH, _HDR_NAME, _HDR_DATA_SHA, _HDR_FIRMWARE, _HDR_SELF_SHA = 8, 12, 16, 48, 80, 112
 _ENTRY = struct.Struct('<2sBBII16sI')
 _ENTRY_MAGIC = b'\xaa\x50'
 _MD5_MAGIC = b'\xeb\xeb'
@@ -71,9 +86,49 @@ def find_partition(build_dir: Path, label: str) -> Partition:
     )
 
 
-def partition_image(manifest: Manifest) -> Path:
-    """The partition image (store format, module committed) the build makes for serial flashing."""
-    return Path(manifest.build_dir) / PARTITION_IMAGE_DIR / f'{manifest.partition_label}.bin'
+def store_image(modules: Sequence[tuple[str, bytes]], firmware_sha256: bytes, size: int) -> bytes:
+    """A partition of size bytes holding each (component name, module bytes) as a committed store record."""
+    image = bytearray(b'\xff' * size)
+    offset = 0
+    for seq, (name, module) in enumerate(modules, start=1):
+        encoded = name.encode()
+        if not encoded or len(encoded) >= STORE_NAME_SIZE:
+            raise BuildError(f"component name '{name}' must be 1 to {STORE_NAME_SIZE - 1} bytes for the store")
+        end = offset + STORE_DATA_OFFSET + len(module)
+        if end > size:
+            raise BuildError(
+                f'the modules ({sum(len(m) for _, m in modules)} bytes) do not fit the {size}-byte hotreload '
+                'partition: make it larger in partitions.csv and flash the firmware'
+            )
+        header = bytearray(STORE_HEADER_SIZE)
+        header[0 : len(STORE_MAGIC)] = STORE_MAGIC
+        struct.pack_into('<II', header, _HDR_SEQ, seq, len(module))
+        header[_HDR_NAME : _HDR_NAME + len(encoded)] = encoded
+        header[_HDR_DATA_SHA : _HDR_DATA_SHA + 32] = hashlib.sha256(module).digest()
+        header[_HDR_FIRMWARE : _HDR_FIRMWARE + 32] = firmware_sha256
+        header[_HDR_SELF_SHA:] = hashlib.sha256(header[:_HDR_SELF_SHA]).digest()
+        image[offset : offset + STORE_HEADER_SIZE] = header
+        image[offset + STORE_DATA_OFFSET : end] = module
+        offset = (end + STORE_SECTOR_SIZE - 1) // STORE_SECTOR_SIZE * STORE_SECTOR_SIZE
+    return bytes(image)
+
+
+def partition_image(manifest: Manifest, size: int) -> Path:
+    """Write <build>/hotreload/<label>.bin: every module of the build, committed for its firmware."""
+    firmware = Path(manifest.firmware_elf)
+    if not firmware.is_file():
+        raise BuildError(f'the firmware {firmware} does not exist: build the project first')
+    modules = []
+    for entry in manifest.components:
+        try:
+            modules.append((entry.name, Path(entry.module).read_bytes()))
+        except OSError as exc:
+            raise BuildError(f'cannot read the module {entry.module} ({exc.strerror}): build the project') from None
+    firmware_sha256 = hashlib.sha256(firmware.read_bytes()).digest()
+    out = Path(manifest.build_dir) / PARTITION_IMAGE_DIR / f'{manifest.partition_label}.bin'
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(store_image(modules, firmware_sha256, size))
+    return out
 
 
 def flash_env(port: str | None, baud: int | None) -> dict[str, str]:
@@ -109,23 +164,10 @@ def flash(build_dir: Path, port: str | None = None, baud: int | None = None) -> 
             'upload modules with hotreload reload --url URL'
         )
     if has_build_target(manifest, FLASH_TARGET):
-        command = [*manifest.build_tool, '--target', FLASH_TARGET]
-        if '--build' not in manifest.build_tool:
-            command = [*manifest.build_tool, FLASH_TARGET]
-        _run(command, flash_env(port, baud), 'writing the hotreload partition')
+        _run(build_command(manifest, [FLASH_TARGET]), flash_env(port, baud), 'writing the hotreload partition')
         return
     partition = find_partition(Path(manifest.build_dir), manifest.partition_label)
-    image = partition_image(manifest)
-    if not image.is_file():
-        raise BuildError(
-            f'this build has neither a {FLASH_TARGET} target nor a partition image {image}: '
-            'upload the module over the network instead (idf.py reload)'
-        )
-    if image.stat().st_size > partition.size:
-        raise BuildError(
-            f'{image} ({image.stat().st_size} bytes) does not fit the {partition.label} partition '
-            f'({partition.size} bytes): make the partition larger in partitions.csv and flash the firmware'
-        )
+    image = partition_image(manifest, partition.size)
     command = [sys.executable, '-m', 'esptool', '--chip', manifest.target]
     if port:
         command += ['--port', port]

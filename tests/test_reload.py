@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from devtools_project import SimDevice, free_port, make_project, wait_for
+from runtime.cbuild import build_program, run
 
-from hotreload_py import protocol
+from hotreload_py import flash, protocol
 from hotreload_py import reload as flow
 from hotreload_py.client import DeviceUnreachableError, FirmwareMismatchError
 from hotreload_py.errors import BuildError
@@ -187,3 +189,92 @@ def test_reload_device_gone_is_unreachable(sim_device: SimDevice, sim_build_dir:
     sim_device.stop()
     with pytest.raises(DeviceUnreachableError, match='cannot reach the device'):
         flow.reload(sim_build_dir[1], sim_device.url, build=False)
+
+
+# --- The partition image for serial flashing, checked with the device's own store code ------------------
+
+
+@pytest.fixture(scope='module')
+def store_tool(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_program('store_tool', ['src/hr_store.c'], tmp_path_factory.mktemp('store_tool'))
+
+
+def _store_listing(tool: Path, part: Path, size: int, firmware: bytes) -> dict[str, tuple[int, int, bool]]:
+    rows = {}
+    for line in run(tool, part, str(size), '--fw', firmware.hex(), 'list').splitlines():
+        if line[:1].isdigit():
+            seq, name, length, _offset, live, _sha = line.split()
+            rows[name] = (int(seq), int(length), live == '1')
+    return rows
+
+
+def test_store_image_is_read_back_by_the_c_store(store_tool: Path, tmp_path: Path) -> None:
+    modules = [('reloadable', os.urandom(5000)), ('my_other_module', os.urandom(4096 - 256))]
+    firmware = os.urandom(32)
+    size = 8 * flash.STORE_SECTOR_SIZE
+    part = tmp_path / 'part.bin'
+    part.write_bytes(flash.store_image(modules, firmware, size))
+    assert _store_listing(store_tool, part, size, firmware) == {
+        'reloadable': (1, 5000, True),
+        'my_other_module': (2, 4096 - 256, True),
+    }
+    for name, module in modules:
+        run(store_tool, part, str(size), '--fw', firmware.hex(), 'read', name, tmp_path / 'out.bin')
+        assert (tmp_path / 'out.bin').read_bytes() == module
+    # Another firmware does not load them, and the device can upload over the image.
+    assert not any(live for _, _, live in _store_listing(store_tool, part, size, os.urandom(32)).values())
+    newer = tmp_path / 'newer.bin'
+    newer.write_bytes(os.urandom(3000))
+    run(store_tool, part, str(size), '--fw', firmware.hex(), 'write', 'reloadable', newer)
+    assert _store_listing(store_tool, part, size, firmware)['my_other_module'][2]
+    run(store_tool, part, str(size), '--fw', firmware.hex(), 'read', 'reloadable', tmp_path / 'out.bin')
+    assert (tmp_path / 'out.bin').read_bytes() == newer.read_bytes()
+
+
+def test_store_image_too_large_or_bad_name_says_what_to_do() -> None:
+    with pytest.raises(BuildError, match='do not fit the 8192-byte hotreload partition.*partitions.csv'):
+        flash.store_image([('reloadable', b'x' * 8000)], b'\0' * 32, 8192)
+    with pytest.raises(BuildError, match='must be 1 to 31 bytes'):
+        flash.store_image([('n' * 32, b'x')], b'\0' * 32, 8192)
+
+
+def test_cli_partition_image_for_a_build(store_tool: Path, build_dir: Path) -> None:
+    manifest = load_manifest(build_dir)
+    flow.build_modules(manifest, manifest.components, lambda line: None)
+    result = subprocess.run(
+        [sys.executable, '-m', 'hotreload_py', 'partition-image', '--build-dir', str(build_dir), '--size', '64k'],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    image = Path(result.stdout.strip())
+    assert image == build_dir / 'hotreload' / 'hotreload.bin'
+    assert image.stat().st_size == 64 * 1024
+    firmware = bytes.fromhex(flow.file_sha256(Path(manifest.firmware_elf)))
+    module_size = Path(manifest.components[0].module).stat().st_size
+    assert _store_listing(store_tool, image, 64 * 1024, firmware) == {'reloadable': (1, module_size, True)}
+
+
+def _partition_entry(label: str, ptype: int, subtype: int, offset: int, size: int) -> bytes:
+    # ESP-IDF's binary partition table entry (components/partition_table/gen_esp32part.py).
+    return struct.pack('<2sBBII16sI', b'\xaa\x50', ptype, subtype, offset, size, label.encode(), 0)
+
+
+def test_find_partition_reads_the_binary_partition_table(tmp_path: Path) -> None:
+    table = (
+        _partition_entry('nvs', 1, 2, 0x9000, 0x6000)
+        + _partition_entry('factory', 0, 0, 0x10000, 0x100000)
+        + _partition_entry('hotreload', 0, 0x40, 0x110000, 0x80000)
+        + b'\xeb\xeb'
+        + b'\xff' * 14
+        + bytes(16)
+    )
+    (tmp_path / 'partition_table').mkdir()
+    (tmp_path / 'partition_table' / 'partition-table.bin').write_bytes(table + b'\xff' * (0xC00 - len(table)))
+    found = flash.find_partition(tmp_path, 'hotreload')
+    assert (found.offset, found.size, found.subtype) == (0x110000, 0x80000, 0x40)
+    with pytest.raises(BuildError, match=r"no partition 'other' \(it has: nvs, factory, hotreload\).*partitions.csv"):
+        flash.find_partition(tmp_path, 'other')
+    with pytest.raises(BuildError, match='does not exist: build the project'):
+        flash.find_partition(tmp_path / 'nowhere', 'hotreload')
