@@ -189,14 +189,21 @@ def gen_ldscript(firmware: Path, module: Path, out: Path, allow_undefined: bool 
             f'{module}: float ABI {mod.float_abi}{" (RVE)" if mod.is_rve else ""} differs from firmware {firmware} '
             f"({fw.float_abi}{' (RVE)' if fw.is_rve else ''}); compile the module with the firmware's -march/-mabi"
         )
-    defined = fw.defined_globals()
+    defined = fw.defined_global_symbols()
     resolved: dict[str, int] = {}
     missing: list[str] = []
     for sym in mod.undefined():
         if sym.name in defined:
-            resolved[sym.name] = defined[sym.name]
+            resolved[sym.name] = defined[sym.name].value
         elif sym.bind != elf.STB_WEAK:
             missing.append(sym.name)
+    tls = [name for name in resolved if defined[name].type == elf.STT_TLS]
+    if tls:
+        # A TLS symbol's value is an offset in each task's TLS block, not an address the module can use.
+        raise BuildError(
+            f'{module}: uses thread-local variable(s) {", ".join(tls)} of the firmware; a module cannot reach '
+            'firmware TLS: access them through a firmware function'
+        )
     if missing and not allow_undefined:
         raise BuildError(
             f'{module}: the firmware {firmware} does not define {len(missing)} symbol(s) the module uses: '

@@ -218,14 +218,18 @@ class ElfImage:
                 seen.setdefault(sym.name, sym)
         return [seen[name] for name in sorted(seen)]
 
-    def defined_globals(self) -> dict[str, int]:
-        """Name -> address of every defined global/weak symbol that is not a section or file symbol."""
-        table: dict[str, int] = {}
+    def defined_global_symbols(self) -> dict[str, Symbol]:
+        """Name -> symbol for every defined global/weak symbol that is not a section, file or common symbol."""
+        table: dict[str, Symbol] = {}
         for sym in self.symbols:
             if sym.name and sym.defined and sym.is_global and sym.type not in (STT_SECTION, STT_FILE):
                 if sym.shndx != SHN_COMMON:
-                    table[sym.name] = sym.value
+                    table[sym.name] = sym
         return table
+
+    def defined_globals(self) -> dict[str, int]:
+        """Name -> address (st_value) of every symbol in defined_global_symbols()."""
+        return {name: sym.value for name, sym in self.defined_global_symbols().items()}
 
 
 def _is_export(sym: Symbol) -> bool:

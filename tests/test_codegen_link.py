@@ -210,3 +210,23 @@ def test_gen_stubs_same_table_from_relocatable_and_linked_module(
         outputs.append((names, stubs.read_text(), table.read_text()))
     assert outputs[0] == outputs[1]
     assert outputs[0][0] == ['reloadable_add', 'reloadable_greet']
+
+
+def test_gen_ldscript_rejects_firmware_thread_locals(tmp_path: Path) -> None:
+    toolchain = require_toolchain('rv32-gcc')
+    fw_c, mod_c = tmp_path / 'fw.c', tmp_path / 'mod.c'
+    fw_c.write_text('__thread int task_local = 1;\nint prog_main(void) { return task_local; }\n')
+    mod_c.write_text('extern __thread int task_local;\nint get(void) { return task_local; }\n')
+    flags = ['-O2', '-ffreestanding']
+    compile_c(toolchain, fw_c, tmp_path / 'fw.o', flags)
+    compile_c(toolchain, mod_c, tmp_path / 'mod.o', flags)
+    compile_c(toolchain, FIXTURES / START_FILES['riscv'], tmp_path / 'start.o')
+    firmware = tmp_path / 'fw.elf'
+    subprocess.run(
+        [toolchain.tool('ld'), '-m', 'elf32lriscv', '--no-warn-rwx-segments', '-T', str(FIXTURES / 'prog.ld')]
+        + ['-o', str(firmware), str(tmp_path / 'start.o'), str(tmp_path / 'fw.o')],
+        check=True,
+        capture_output=True,
+    )
+    with pytest.raises(BuildError, match='uses thread-local variable\\(s\\) task_local of the firmware'):
+        codegen.gen_ldscript(firmware, tmp_path / 'mod.o', tmp_path / 'out.ld')
