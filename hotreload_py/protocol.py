@@ -44,6 +44,13 @@ RESP_ERROR = 'error'
 STATUS_FIRMWARE_SHA256 = 'firmware_sha256'
 #: GET /status: whether the device requires authentication (GET /nonce + signature headers).
 STATUS_AUTH = 'auth'
+#: GET /status: list of objects, one per reloadable component of the firmware, each with
+#: STATUS_MODULE_NAME, STATUS_MODULE_LOADED and, when loaded, STATUS_MODULE_SHA256 (hex SHA-256
+#: of the module file); the host tools skip uploading a module the device already runs.
+STATUS_MODULES = 'modules'
+STATUS_MODULE_NAME = 'name'
+STATUS_MODULE_LOADED = 'loaded'
+STATUS_MODULE_SHA256 = 'sha256'
 #: POST /reload, /upload-and-reload: time the device spent loading and relocating, in microseconds.
 RESP_LOAD_US = 'load_us'
 #: POST /reload, /upload-and-reload: true when the new code already runs, false when it
