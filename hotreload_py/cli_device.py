@@ -42,9 +42,12 @@ def _echo_err(line: str) -> None:
 @build_dir_option
 @click.option('--component', 'components', multiple=True, help='Reload only this component (repeatable).')
 @click.option('--no-build', is_flag=True, help='Upload the modules as they are, without building them first.')
-def reload_cmd(url: str | None, build_dir: Path, components: tuple[str, ...], no_build: bool) -> None:
+@click.option('--force', is_flag=True, help='Upload even the modules the device already runs.')
+def reload_cmd(url: str | None, build_dir: Path, components: tuple[str, ...], no_build: bool, force: bool) -> None:
     """Rebuild the reloadable components, upload them to the device and reload them."""
-    report = reload_mod.reload(build_dir, url or '', components=components, build=not no_build, echo=_echo_err)
+    report = reload_mod.reload(
+        build_dir, url or '', components=components, build=not no_build, force=force, echo=_echo_err
+    )
     click.echo(f'{report.summary()} ({report.timing_line()})')
 
 

@@ -98,14 +98,20 @@ def _ensure_built(ctx: click.Context, global_args: Any) -> None:
 
 
 def _reload_callback(
-    action: str, ctx: click.Context, global_args: Any, url: str | None, component: tuple[str, ...], no_build: bool
+    action: str,
+    ctx: click.Context,
+    global_args: Any,
+    url: str | None,
+    component: tuple[str, ...],
+    no_build: bool,
+    force: bool,
 ) -> None:
     def work() -> None:
         from hotreload_py import reload as reload_flow
 
         _ensure_built(ctx, global_args)
         report = reload_flow.reload(
-            _build_dir(global_args), url or '', components=component, build=not no_build, echo=_echo
+            _build_dir(global_args), url or '', components=component, build=not no_build, force=force, echo=_echo
         )
         _echo(f'{report.summary()} ({report.timing_line()})')
 
@@ -208,6 +214,12 @@ def action_extensions(base_actions: dict[str, Any], project_path: str) -> dict[s
                     'is_flag': True,
                     'default': False,
                     'help': 'Upload the modules as they are, without building them first.',
+                },
+                {
+                    'names': ['--force'],
+                    'is_flag': True,
+                    'default': False,
+                    'help': 'Upload even the modules the device already runs.',
                 },
             ],
             'order_dependencies': ['all', 'build', 'flash', 'hotreload-flash'],

@@ -43,6 +43,7 @@ class ReloadReport:
     load_ms: float = 0.0
     reloaded: list[str] = field(default_factory=list)
     staged: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
 
     def timing_line(self) -> str:
         return f'build {self.build_ms:.0f} ms, upload {self.upload_ms:.0f} ms, load {self.load_ms:.0f} ms'
@@ -53,6 +54,8 @@ class ReloadReport:
             parts.append(f'reloaded {", ".join(self.reloaded)}')
         if self.staged:
             parts.append(f'staged {", ".join(self.staged)} (the application loads it at its next safe point)')
+        if self.unchanged:
+            parts.append(f'{", ".join(self.unchanged)} unchanged: the device already runs it')
         return '; '.join(parts) or 'nothing to reload'
 
 
@@ -139,16 +142,34 @@ def check_firmware(manifest: Manifest, build: BuildResult, device_status: dict[s
     )
 
 
+def running_modules(device_status: dict[str, object]) -> dict[str, str]:
+    """Component name -> hex SHA-256 of the module the device has loaded, from a GET /status answer."""
+    modules = device_status.get(protocol.STATUS_MODULES)
+    running: dict[str, str] = {}
+    for module in modules if isinstance(modules, list) else []:
+        if not isinstance(module, dict) or module.get(protocol.STATUS_MODULE_LOADED) is not True:
+            continue
+        name = module.get(protocol.STATUS_MODULE_NAME)
+        sha = module.get(protocol.STATUS_MODULE_SHA256)
+        if isinstance(name, str) and isinstance(sha, str):
+            running[name] = sha.lower()
+    return running
+
+
 def reload(
     build_dir: Path,
     url: str,
     *,
     components: Sequence[str] = (),
     build: bool = True,
+    force: bool = False,
     echo: Echo = print,
     timeout: float | None = None,
 ) -> ReloadReport:
-    """Rebuild the modules of build_dir, check the device at url runs this firmware, upload and reload."""
+    """Rebuild the modules of build_dir, check the device at url runs this firmware, upload and reload.
+
+    A module the device already runs (same SHA-256) is not uploaded again unless force is set.
+    """
     device_url = normalize_url(url)
     manifest = load_manifest(build_dir)
     entries = select_components(manifest, components)
@@ -165,12 +186,16 @@ def reload(
     with DeviceClient(device_url, key, timeout=timeout) as client:
         status = client.status()
         check_firmware(manifest, result, status.body, client.url)
+        running = running_modules(status.body)
         for entry in entries:
             module_path = Path(entry.module)
             try:
                 module = module_path.read_bytes()
             except OSError as exc:
                 raise BuildError(f'cannot read the module {module_path} ({exc.strerror}): build the project') from None
+            if not force and running.get(entry.name) == hashlib.sha256(module).hexdigest():
+                report.unchanged.append(entry.name)
+                continue
             reply = client.upload_and_reload(module)
             load_us = reply.body.get(protocol.RESP_LOAD_US)
             load_ms = load_us / 1000 if isinstance(load_us, (int, float)) else 0.0

@@ -114,6 +114,19 @@ def test_check_firmware_status_without_identity_is_an_error(build_dir: Path) -> 
         flow.check_firmware(manifest, flow.BuildResult(1.0, False, 'b' * 64), {}, 'http://d:8080')
 
 
+def test_running_modules_reads_loaded_modules_only() -> None:
+    status = {
+        protocol.STATUS_MODULES: [
+            {'name': 'reloadable', 'loaded': True, 'sha256': 'AB' * 32, 'size': 10},
+            {'name': 'other', 'loaded': False},
+            'garbage',
+        ]
+    }
+    assert flow.running_modules(status) == {'reloadable': 'ab' * 32}
+    assert flow.running_modules({}) == {}
+    assert flow.running_modules({protocol.STATUS_MODULES: 'nonsense'}) == {}
+
+
 def test_reload_builds_then_reports_unreachable_device(build_dir: Path) -> None:
     port = free_port()
     with pytest.raises(DeviceUnreachableError, match=f'cannot reach the device at http://127.0.0.1:{port}'):
@@ -174,7 +187,17 @@ def test_reload_device_edit_changes_output(
 @pytest.mark.qemu_user
 def test_reload_device_cli_prints_result_and_timing(sim_device: SimDevice, sim_build_dir: tuple[Path, Path]) -> None:
     result = subprocess.run(
-        [sys.executable, '-m', 'hotreload_py', 'reload', '--url', sim_device.url, '--build-dir', str(sim_build_dir[1])],
+        [
+            sys.executable,
+            '-m',
+            'hotreload_py',
+            'reload',
+            '--force',
+            '--url',
+            sim_device.url,
+            '-B',
+            str(sim_build_dir[1]),
+        ],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -182,6 +205,16 @@ def test_reload_device_cli_prints_result_and_timing(sim_device: SimDevice, sim_b
     )
     assert result.returncode == 0, result.stderr
     assert re.search(r'(reloaded|staged) reloadable.*\(build \d+ ms, upload \d+ ms, load \d+ ms\)', result.stdout)
+
+
+@pytest.mark.qemu_user
+def test_reload_device_skips_module_it_already_runs(sim_device: SimDevice, sim_build_dir: tuple[Path, Path]) -> None:
+    build = sim_build_dir[1]
+    flow.reload(build, sim_device.url, force=True, echo=lambda line: None)
+    again = flow.reload(build, sim_device.url, echo=lambda line: None)
+    assert again.unchanged == ['reloadable']
+    assert again.reloaded == [] and again.staged == []
+    assert 'reloadable unchanged: the device already runs it' in again.summary()
 
 
 @pytest.mark.qemu_user
