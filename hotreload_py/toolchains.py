@@ -13,6 +13,7 @@ those steps as one compiler for CMake.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -117,7 +118,18 @@ def compile_c(toolchain: Toolchain, source: Path, output: Path, flags: Sequence[
         llc_flags = ['-' + f[2:] for f in flags if f in ('-ffunction-sections', '-fdata-sections')]
         _run([*toolchain.cc, *flags, '-S', '-emit-llvm', str(source), '-o', str(ir)])
         _run([*toolchain.llc, *llc_flags, str(ir), '-o', str(asm)])
+        # latin-1 round-trips any byte llc writes (string literals need not be UTF-8).
+        asm.write_text(_cfi_register_numbers(asm.read_text('latin-1')), 'latin-1')
         _run([*toolchain.mc, '-filetype=obj', str(asm), '-o', str(output)])
+
+
+_CFI_LINE = re.compile(r'^\s*\.cfi_\w+\s.*$', re.MULTILINE)
+_AR_REGISTER = re.compile(r'\ba(\d+)\b')
+
+
+def _cfi_register_numbers(asm: str) -> str:
+    """llc 22 writes `.cfi_def_cfa a7, 48` (with -g) that llvm-mc 22 cannot parse; Xtensa DWARF numbers aN as N."""
+    return _CFI_LINE.sub(lambda line: _AR_REGISTER.sub(r'\1', line.group(0)), asm)
 
 
 def _cc_main(argv: list[str]) -> int:

@@ -184,9 +184,7 @@ def test_elf_relocation_names_match_readelf(tmp_path: Path, name: str) -> None:
     """The hand-written RELOC_NAMES agree with binutils (debug info adds ADD/SUB/DIFF kinds)."""
     toolchain = require_toolchain(name)
     obj = tmp_path / 'module.o'
-    # llvm-mc 22 rejects the .cfi_def_cfa that llc emits for windowed Xtensa with -g.
-    debug = [] if name == 'xtensa-windowed-clang' else ['-g']
-    compile_c(toolchain, FIXTURES / 'module.c', obj, [*FLAGS, *debug, '-ffunction-sections'])
+    compile_c(toolchain, FIXTURES / 'module.c', obj, [*FLAGS, '-g', '-ffunction-sections'])
     listing = subprocess.run(
         [toolchain.tool('readelf'), '-rW', str(obj)], check=True, capture_output=True, text=True
     ).stdout

@@ -46,7 +46,7 @@ class Built:
     workdir: Path
 
     def cc(self, source: Path, output: Path, extra: Sequence[str] = ()) -> Path:
-        flags = ['-O2', '-ffreestanding', '-fno-builtin', '-I', str(FIXTURES), '-I', str(INCLUDE), *extra]
+        flags = ['-O2', '-g', '-ffreestanding', '-fno-builtin', '-I', str(FIXTURES), '-I', str(INCLUDE), *extra]
         if self.toolchain.name in NO_VARARGS:
             flags.append('-DHR_NO_VARARGS')
         if source.suffix == '.S':
