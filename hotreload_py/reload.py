@@ -142,6 +142,18 @@ def check_firmware(manifest: Manifest, build: BuildResult, device_status: dict[s
     )
 
 
+def use_auth(client: DeviceClient, device_status: dict[str, object], manifest: Manifest) -> None:
+    """Sign requests exactly when the device asks for it; stop early when it does and there is no key."""
+    required = device_status.get(protocol.STATUS_AUTH)
+    if required is False:
+        client.key = None
+    elif required is True and client.key is None:
+        raise DeviceError(
+            f'the device at {client.url} requires authentication but the build in {manifest.build_dir} has no key '
+            f'({protocol.BUILD_SUBDIR}/{protocol.AUTH_KEY_NAME}): use the build directory its firmware was built in'
+        )
+
+
 def running_modules(device_status: dict[str, object]) -> dict[str, str]:
     """Component name -> hex SHA-256 of the module the device has loaded, from a GET /status answer."""
     modules = device_status.get(protocol.STATUS_MODULES)
@@ -186,6 +198,7 @@ def reload(
     with DeviceClient(device_url, key, timeout=timeout) as client:
         status = client.status()
         check_firmware(manifest, result, status.body, client.url)
+        use_auth(client, status.body, manifest)
         running = running_modules(status.body)
         for entry in entries:
             module_path = Path(entry.module)

@@ -15,8 +15,8 @@ from runtime.cbuild import build_program, run
 
 from hotreload_py import flash, protocol
 from hotreload_py import reload as flow
-from hotreload_py.client import DeviceUnreachableError, FirmwareMismatchError
-from hotreload_py.errors import BuildError
+from hotreload_py.client import DeviceClient, DeviceUnreachableError, FirmwareMismatchError
+from hotreload_py.errors import BuildError, DeviceError
 from hotreload_py.manifest import load_manifest
 
 
@@ -112,6 +112,17 @@ def test_check_firmware_status_without_identity_is_an_error(build_dir: Path) -> 
     manifest = load_manifest(build_dir)
     with pytest.raises(Exception, match='does not report the firmware identity'):
         flow.check_firmware(manifest, flow.BuildResult(1.0, False, 'b' * 64), {}, 'http://d:8080')
+
+
+def test_use_auth_follows_the_device(build_dir: Path) -> None:
+    manifest = load_manifest(build_dir)
+    with DeviceClient('device', b'k' * 32) as client:
+        flow.use_auth(client, {protocol.STATUS_AUTH: True}, manifest)
+        assert client.key == b'k' * 32
+        flow.use_auth(client, {protocol.STATUS_AUTH: False}, manifest)
+        assert client.key is None
+        with pytest.raises(DeviceError, match='requires authentication but the build in .* has no key'):
+            flow.use_auth(client, {protocol.STATUS_AUTH: True}, manifest)
 
 
 def test_running_modules_reads_loaded_modules_only() -> None:
