@@ -59,6 +59,7 @@ def render_to(path: Path, template: str, **ctx: Any) -> bool:
         pass
     except OSError as exc:
         raise BuildError(f'{path}: cannot read: {exc.strerror}') from exc
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
@@ -67,6 +68,8 @@ def render_to(path: Path, template: str, **ctx: Any) -> bool:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except OSError as exc:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
         raise BuildError(f'{path}: cannot write: {exc.strerror}') from exc
     return True
 

@@ -304,3 +304,15 @@ def test_codegen_templates_ship_in_a_non_editable_wheel(tmp_path: Path) -> None:
 
 def _ignore_caches(directory: str, names: list[str]) -> list[str]:
     return [n for n in names if n == '__pycache__']
+
+
+def test_render_to_unwritable_target_is_a_build_error(tmp_path: Path) -> None:
+    blocker = tmp_path / 'file'
+    blocker.write_text('x')
+    with pytest.raises(BuildError, match='out.ld: cannot (read|write): Not a directory'):
+        codegen.render_to(blocker / 'out.ld', 'externs.ld.j2', names=[], module='m.o')
+    target = tmp_path / 'dir.ld'
+    target.mkdir()
+    with pytest.raises(BuildError, match='cannot'):
+        codegen.render_to(target, 'externs.ld.j2', names=[], module='m.o')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['dir.ld', 'file']
