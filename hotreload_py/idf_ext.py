@@ -165,7 +165,7 @@ def _flash_callback(action: str, ctx: click.Context, global_args: Any) -> None:
 def _default_port(global_args: Any) -> str:
     """The port idf.py flash would pick, where this ESP-IDF version offers the helper; else esptool detects."""
     try:
-        from idf_py_actions.serial_ext import get_default_serial_port
+        from idf_py_actions.tools import get_default_serial_port
     except ImportError:
         return ''
     try:
