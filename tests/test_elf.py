@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -235,3 +236,26 @@ def test_inspect_decodes_module_info_and_checks_fingerprint(rv32_module: Path, t
     assert 'module info (.hotreload.info):\n  name: reloadable\n  export_count: 1\n' in text
     assert 'fingerprint_matches_exports: False' in text
     assert json.loads(_hotreload('inspect', rv32_module, '--json').stdout)['module_info'] is None
+
+
+def test_elf_load_corrupted_module_raises_only_elf_error(rv32_module: Path, tmp_path: Path) -> None:
+    """Random byte changes and truncations give a usable image or an ElfError, never another exception."""
+    rng = random.Random(2026)
+    original = rv32_module.read_bytes()
+    path = tmp_path / 'corrupt.o'
+    outcomes = {'ok': 0, 'error': 0}
+    for _ in range(400):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 8)):
+            # Half the changes hit the ELF header, where one byte breaks the most.
+            data[rng.randrange(52 if rng.random() < 0.5 else len(data))] = rng.randrange(256)
+        if rng.random() < 0.2:
+            data = data[: rng.randrange(len(data))]
+        path.write_bytes(bytes(data))
+        try:
+            elf.describe(elf.load(path))
+            outcomes['ok'] += 1
+        except ElfError as exc:
+            assert str(exc).startswith(f'{path}: ')
+            outcomes['error'] += 1
+    assert outcomes['ok'] > 0 and outcomes['error'] > 0, outcomes
