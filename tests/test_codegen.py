@@ -316,3 +316,21 @@ def test_render_to_unwritable_target_is_a_build_error(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match='cannot'):
         codegen.render_to(target, 'externs.ld.j2', names=[], module='m.o')
     assert sorted(p.name for p in tmp_path.iterdir()) == ['dir.ld', 'file']
+
+
+def test_gen_stubs_table_compiles_pedantic_on_64_bit_host(rv32_objects: dict[str, Path], tmp_path: Path) -> None:
+    """Loader unit tests may build the table natively: it compiles, with zeroed slots, on a 64-bit host."""
+    cc = require_executable('gcc')
+    table = tmp_path / 'p_table.c'
+    codegen.gen_stubs(rv32_objects['module'], 'riscv', tmp_path / 's.S', table, prefix='p')
+    main = tmp_path / 'main.c'
+    main.write_text(
+        '#include <stdio.h>\n#include "hotreload_table.h"\nextern const hotreload_table_t p_hr_table;\n'
+        'void hotreload_trap_unloaded(void) {}\n'
+        'int main(void) { printf("%s %u %s %u\\n", p_hr_table.name, (unsigned)p_hr_table.count,\n'
+        '    p_hr_table.names[1], (unsigned)p_hr_table.slots[0]); return 0; }\n'
+    )
+    exe = tmp_path / 'host'
+    flags = ['-std=c11', '-pedantic', '-Wall', '-Wextra', '-Werror', '-I', str(REPO_ROOT / 'include')]
+    subprocess.run([cc, *flags, str(table), str(main), '-o', str(exe)], check=True)
+    assert subprocess.run([str(exe)], capture_output=True, text=True).stdout == 'p 2 reloadable_greet 0\n'
