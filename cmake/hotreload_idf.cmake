@@ -1,0 +1,202 @@
+# SPDX-FileCopyrightText: 2026 hotreload authors
+# SPDX-License-Identifier: MIT
+#[=======================================================================[.rst:
+hotreload_idf.cmake: ESP-IDF glue for the hotreload pipeline
+------------------------------------------------------------
+
+The ESP-IDF side of cmake/hotreload.cmake. project_include.cmake calls
+``__hotreload_idf_setup()`` once and overrides ``idf_component_register`` with a
+thin macro that calls ``__hotreload_idf_register_begin``/``_end`` around the
+original. Everything else is the shared pipeline:
+
+- a component is reloadable when its ``idf_component_register()`` carries the
+  ``RELOADABLE`` keyword (place it first, or anywhere before ``REQUIRES`` and
+  ``PRIV_REQUIRES``: ESP-IDF's early requirements pass does not know it and would
+  take it for a component name there), or when its name is listed in
+  ``CONFIG_HOTRELOAD_COMPONENTS`` ("a;b");
+- at the end of that component's CMakeLists.txt (so sources and flags added
+  after the registration count too) its ``COMPONENT_LIB`` goes through
+  ``hotreload_add_reloadable(<lib> NAME <component>)``;
+- at the end of the project's top-level CMakeLists.txt, ``hotreload_add_firmware()``
+  runs on the app ELF, and ``hotreload-flash`` is created when the partition
+  table has the ``CONFIG_HOTRELOAD_PARTITION_LABEL`` partition.
+
+A user may also call ``hotreload_add_reloadable(${COMPONENT_LIB} NAME ...)``
+directly at the end of a component's CMakeLists.txt instead of using the keyword.
+#]=======================================================================]
+
+include_guard(GLOBAL)
+
+# ESP-IDF's CONFIG_IDF_TARGET_ARCH -> hotreload's architecture and stub ABI
+# (hotreload_py/arch.py: ARCHES and STUB_ABIS).
+set(__hotreload_idf_arch_riscv riscv32)
+set(__hotreload_idf_abi_riscv riscv)
+set(__hotreload_idf_arch_xtensa xtensa)
+set(__hotreload_idf_abi_xtensa xtensa-windowed)
+
+# Called once from project_include.cmake (component name and directory of hotreload itself).
+function(__hotreload_idf_setup component_name)
+    __hotreload_set_property(HOTRELOAD_IDF_COMPONENT "${component_name}")
+    set(arch_key "${CONFIG_IDF_TARGET_ARCH}")
+    idf_build_get_property(target IDF_TARGET)
+    if(NOT DEFINED __hotreload_idf_arch_${arch_key})
+        # Unsupported target: the component's CMakeLists.txt stops with the list of supported chips.
+        __hotreload_set_property(HOTRELOAD_IDF_UNSUPPORTED "${target}")
+        return()
+    endif()
+    idf_build_get_property(python PYTHON)
+    set(auth OFF)
+    if(CONFIG_HOTRELOAD_AUTH)
+        set(auth ON)
+    endif()
+    set(label "${CONFIG_HOTRELOAD_PARTITION_LABEL}")
+    if(NOT label)
+        set(label hotreload)
+    endif()
+    hotreload_init(ARCH ${__hotreload_idf_arch_${arch_key}} ABI ${__hotreload_idf_abi_${arch_key}}
+                   TARGET ${target} GENERATOR esp-idf PYTHON "${python}" PARTITION_LABEL "${label}"
+                   AUTH ${auth} RUNTIME_LIBRARY idf::${component_name})
+    # Runs after the whole project is configured (ESP-IDF created the app ELF target by then).
+    cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL __hotreload_idf_finish)
+endfunction()
+
+# CONFIG_HOTRELOAD_COMPONENTS as a list ("a;b", "a b" and "a,b" all work).
+function(__hotreload_idf_config_components var)
+    string(REGEX REPLACE "[ ,]+" ";" names "${CONFIG_HOTRELOAD_COMPONENTS}")
+    list(REMOVE_ITEM names "")
+    set(${var} "${names}" PARENT_SCOPE)
+endfunction()
+
+# Before the original idf_component_register: strip RELOADABLE from the
+# arguments (into args_var) and decide whether the component is reloadable.
+function(__hotreload_idf_register_begin args_var reloadable_var)
+    set(args "${ARGN}")
+    set(reloadable FALSE)
+    if("RELOADABLE" IN_LIST args)
+        list(REMOVE_ITEM args RELOADABLE)
+        set(reloadable TRUE)
+    endif()
+    __hotreload_idf_config_components(configured)
+    if(COMPONENT_NAME IN_LIST configured)
+        set(reloadable TRUE)
+    endif()
+    __hotreload_get_property(unsupported HOTRELOAD_IDF_UNSUPPORTED)
+    if(reloadable AND unsupported)
+        message(FATAL_ERROR "component '${COMPONENT_NAME}' is RELOADABLE, but hotreload does not support target "
+                            "'${unsupported}'; build for one of the supported chips or drop RELOADABLE")
+    endif()
+    __hotreload_get_property(self HOTRELOAD_IDF_COMPONENT)
+    if(reloadable AND COMPONENT_NAME STREQUAL "main")
+        message(FATAL_ERROR "component 'main' cannot be RELOADABLE: it holds app_main, which runs before any module "
+                            "can be loaded. Move the code you want to reload into its own component "
+                            "(components/<name>/) and mark that one RELOADABLE.")
+    endif()
+    if(reloadable AND COMPONENT_NAME STREQUAL self)
+        message(FATAL_ERROR "component '${COMPONENT_NAME}' is hotreload itself and cannot be RELOADABLE; "
+                            "remove it from CONFIG_HOTRELOAD_COMPONENTS")
+    endif()
+    set(${args_var} "${args}" PARENT_SCOPE)
+    set(${reloadable_var} ${reloadable} PARENT_SCOPE)
+endfunction()
+
+# After the original: hand the component to the pipeline once its CMakeLists.txt is done.
+function(__hotreload_idf_register_end component_name component_lib)
+    if(NOT TARGET ${component_lib})
+        message(FATAL_ERROR "component '${component_name}' is RELOADABLE but idf_component_register made no "
+                            "library '${component_lib}'")
+    endif()
+    __hotreload_append_property(HOTRELOAD_IDF_RELOADABLE "${component_name}")
+    cmake_language(EVAL CODE
+        "cmake_language(DEFER CALL __hotreload_idf_make_reloadable [[${component_name}]] [[${component_lib}]])")
+endfunction()
+
+function(__hotreload_idf_make_reloadable component_name component_lib)
+    get_target_property(type ${component_lib} TYPE)
+    if(NOT type STREQUAL "STATIC_LIBRARY")
+        message(FATAL_ERROR "component '${component_name}' is RELOADABLE but has no source files (SRCS/SRC_DIRS), "
+                            "so there is no code to reload; add its sources or drop RELOADABLE")
+    endif()
+    # Component names may hold characters C identifiers cannot (my-comp, espressif__foo is fine).
+    string(MAKE_C_IDENTIFIER "${component_name}" name)
+    hotreload_add_reloadable(${component_lib} NAME ${name})
+endfunction()
+
+function(__hotreload_idf_finish)
+    idf_build_get_property(executable EXECUTABLE)
+    if(NOT executable OR NOT TARGET ${executable})
+        message(FATAL_ERROR "hotreload: ESP-IDF created no app executable (EXECUTABLE build property is empty); "
+                            "hotreload needs a project() built with ESP-IDF's project.cmake")
+    endif()
+    __hotreload_idf_config_components(configured)
+    __hotreload_get_property(made HOTRELOAD_IDF_RELOADABLE)
+    foreach(name ${configured})
+        if(NOT name IN_LIST made)
+            idf_build_get_property(components BUILD_COMPONENTS)
+            list(JOIN components ", " components)
+            message(FATAL_ERROR "CONFIG_HOTRELOAD_COMPONENTS names '${name}', which is not a component of this build "
+                                "(components: ${components}); fix the name in menuconfig (Hot reload), or make the "
+                                "component part of the build (REQUIRES it from main)")
+        endif()
+    endforeach()
+    hotreload_add_firmware(${executable})
+    __hotreload_idf_flash_target()
+    __hotreload_idf_fallback_targets()
+endfunction()
+
+# idf.py runs an unknown action as a build target of that name: when its
+# extension is not loaded, `idf.py reload`/`watch` land here and say how to enable them.
+function(__hotreload_idf_fallback_targets)
+    __hotreload_python_command(hotreload)
+    foreach(action reload watch)
+        if(NOT TARGET ${action})
+            add_custom_target(${action} COMMAND ${hotreload} idf-actions ${action} USES_TERMINAL VERBATIM)
+        endif()
+    endforeach()
+endfunction()
+
+# `hotreload-flash`: the modules, as a partition image, written by ESP-IDF's own
+# esptool flash-target machinery (so -p/-b and ESPPORT/ESPBAUD work as for `flash`).
+function(__hotreload_idf_flash_target)
+    __hotreload_get_property(label HOTRELOAD_PARTITION_LABEL)
+    __hotreload_get_property(module_targets HOTRELOAD_MODULE_TARGETS)
+    if(NOT module_targets OR NOT COMMAND partition_table_get_partition_info)
+        return()
+    endif()
+    partition_table_get_partition_info(offset "--partition-name ${label}" "offset")
+    if(NOT offset)
+        message(STATUS "hotreload: the partition table has no '${label}' partition, so there is no hotreload-flash "
+                       "target; add `${label}, app, 0x40, , 512k,` to partitions.csv to flash modules over serial")
+        return()
+    endif()
+    partition_table_get_partition_info(size "--partition-name ${label}" "size")
+    set(image "${CMAKE_BINARY_DIR}/hotreload/${label}.bin")
+    __hotreload_python_command(hotreload)
+    set(modules "")
+    foreach(target ${module_targets})
+        string(REGEX REPLACE "_module$" "" name "${target}")
+        list(APPEND modules "${CMAKE_BINARY_DIR}/${name}_stripped.so")
+    endforeach()
+    # Every module committed in the store's record format, for this build's firmware.
+    add_custom_command(OUTPUT "${image}"
+        COMMAND ${hotreload} partition-image --build-dir "${CMAKE_BINARY_DIR}" --size ${size}
+        DEPENDS ${modules} ${module_targets} "${CMAKE_BINARY_DIR}/hotreload/manifest.json" hotreload_manifest
+        COMMENT "hotreload: partition image ${image}"
+        VERBATIM)
+    add_custom_target(hotreload_partition_image DEPENDS "${image}")
+    if(COMMAND esp_partition_register_target)
+        esp_partition_register_target(${label} "${image}" ALWAYS_PLAINTEXT DEPENDS hotreload_partition_image)
+        set(flash_target ${label}-flash)
+    else()
+        idf_component_get_property(main_args esptool_py FLASH_ARGS)
+        idf_component_get_property(sub_args esptool_py FLASH_SUB_ARGS)
+        set(flash_target hotreload-flash)
+        esptool_py_flash_target(${flash_target} "${main_args}" "${sub_args}" ALWAYS_PLAINTEXT)
+        esptool_py_flash_to_partition(${flash_target} "${label}" "${image}")
+        add_dependencies(${flash_target} hotreload_partition_image)
+    endif()
+    if(NOT flash_target STREQUAL "hotreload-flash")
+        # A custom partition label still gets the name the tools and the README use.
+        add_custom_target(hotreload-flash)
+        add_dependencies(hotreload-flash ${flash_target})
+    endif()
+endfunction()
