@@ -8,6 +8,7 @@ failure here is what a contributor or the registry would see.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -55,11 +56,15 @@ def _tracked_files() -> list[Path]:
 
 
 def _copy_checkout(dest: Path) -> Path:
+    """Copy the tracked files, keeping symbolic links as links (as a clone has them)."""
     for rel in _tracked_files():
         source = REPO_ROOT / rel
-        if source.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / rel)
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            target.symlink_to(source.readlink())
+        elif source.is_file():
+            shutil.copy2(source, target)
     return dest
 
 
@@ -115,14 +120,57 @@ def packed_component(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_component_manifest_packs_with_runtime_files(packed_component: Path) -> None:
-    missing = [rel for rel in COMPONENT_RUNTIME_FILES if not (packed_component / rel).is_file()]
+    tracked = {str(path) for path in _tracked_files()}
+    expected = [rel for rel in COMPONENT_RUNTIME_FILES if rel in tracked]
+    assert 'CMakeLists.txt' in expected, 'the component has no CMakeLists.txt'
+    missing = [rel for rel in expected if not (packed_component / rel).is_file()]
     assert not missing, f'the packed component lacks files ESP-IDF needs: {missing}'
 
 
-def test_component_manifest_packs_templates(packed_component: Path) -> None:
-    """The build pipeline renders stubs and tables from templates at build time: they must ship."""
-    templates = list(packed_component.glob('**/*.j2'))
-    assert templates, 'the packed component contains no Jinja2 templates (*.j2)'
+@pytest.mark.xfail(
+    strict=True,
+    reason='hotreload_py/templates is a symbolic link to ../templates, and compote drops symlinked directories, '
+    'so the registry package has no hotreload_py/templates and PackageLoader finds nothing; idf_component.yml '
+    'needs `files: include: ["hotreload_py/templates/*"]` (or the directory must be real)',
+)
+def test_component_manifest_packed_package_renders_templates(packed_component: Path, tmp_path: Path) -> None:
+    """The packed hotreload_py, as ESP-IDF runs it from the component directory, finds every template."""
+    script = (
+        'import sys, hotreload_py, hotreload_py.codegen as codegen\n'
+        'assert hotreload_py.__file__.startswith(sys.argv[1]), hotreload_py.__file__\n'
+        'names = codegen._ENV.list_templates()\n'
+        'assert names, "no templates"\n'
+        'for name in names:\n'
+        '    codegen._ENV.get_template(name)\n'
+        'print(len(names))\n'
+    )
+    env = {**os.environ, 'PYTHONPATH': str(packed_component)}
+    result = subprocess.run(
+        [sys.executable, '-c', script, str(packed_component)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, _explain(result)
+    expected = len(list((REPO_ROOT / 'templates').glob('*.j2')))
+    assert int(result.stdout.strip()) == expected
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="idf_component.yml excludes 'tests/**', 'sim/**' and 'bench/**'; compote matches them with "
+    "Python's Path.glob, where before Python 3.13 'X/**' matches directories only, so every file under them "
+    "is still packed; the patterns need to be 'X/**/*'",
+)
+def test_component_manifest_excludes_what_it_says(packed_component: Path) -> None:
+    manifest = yaml.safe_load((REPO_ROOT / 'idf_component.yml').read_text()) or {}
+    patterns = (manifest.get('files') or {}).get('exclude') or []
+    leaked = {
+        pattern: [str(p.relative_to(packed_component)) for p in packed_component.glob(pattern.rstrip('*') + '**/*')]
+        for pattern in patterns
+        if pattern.endswith('/**') and '*' not in pattern[:-3]
+    }
+    leaked = {
+        pattern: files[:3] for pattern, files in leaked.items() if any((packed_component / f).is_file() for f in files)
+    }
+    assert not leaked, f'files the manifest excludes are in the package: {leaked}'
 
 
 def test_component_manifest_targets_match_arch_table() -> None:
