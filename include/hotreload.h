@@ -40,6 +40,12 @@
 
 #include "esp_err.h"
 
+#if defined(__has_include)
+#if __has_include("sdkconfig.h")
+#include "sdkconfig.h"
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -87,10 +93,18 @@ typedef struct {
     bool use_spiram;
 } hotreload_config_t;
 
-/** Default loader configuration: the Kconfig partition, internal RAM. */
-#define HOTRELOAD_CONFIG_DEFAULT() { \
-    .partition_label = NULL,         \
-    .use_spiram = false,             \
+/** @cond */
+#if defined(CONFIG_HOTRELOAD_USE_PSRAM) && CONFIG_HOTRELOAD_USE_PSRAM
+#define HOTRELOAD_DEFAULT_USE_SPIRAM true
+#else
+#define HOTRELOAD_DEFAULT_USE_SPIRAM false
+#endif
+/** @endcond */
+
+/** Default loader configuration: the Kconfig partition, internal RAM (PSRAM with CONFIG_HOTRELOAD_USE_PSRAM). */
+#define HOTRELOAD_CONFIG_DEFAULT() {                   \
+    .partition_label = NULL,                           \
+    .use_spiram = HOTRELOAD_DEFAULT_USE_SPIRAM,        \
 }
 
 /** Like HOTRELOAD_CONFIG_DEFAULT() but module code and data go to PSRAM (chips that execute from PSRAM only). */

@@ -134,6 +134,9 @@ static void apply_log_level(void)
 /* Caller holds the lock. */
 static esp_err_t init_locked(const hotreload_config_t *config)
 {
+    if (config == NULL && s_rt.initialised) {
+        return ESP_OK;
+    }
     hotreload_config_t defaults = HOTRELOAD_CONFIG_DEFAULT();
     if (config == NULL) {
         config = &defaults;

@@ -307,14 +307,14 @@ int hr_respond_status_json(char *buf, size_t size, const hotreload_status_t *st,
         hr_json_key_str(&j, "message", st->last_error_msg);
         hr_json_close(&j, '}');
     }
-    hr_json_key_array(&j, "modules");
+    hr_json_key_array(&j, HR_PROTO_STATUS_MODULES);
     for (size_t i = 0; i < st->component_count; i++) {
         const hotreload_module_status_t *m = &modules[i];
         hr_json_array_object(&j);
-        hr_json_key_str(&j, "name", m->name);
-        hr_json_key_bool(&j, "loaded", m->loaded);
+        hr_json_key_str(&j, HR_PROTO_STATUS_MODULE_NAME, m->name);
+        hr_json_key_bool(&j, HR_PROTO_STATUS_MODULE_LOADED, m->loaded);
         if (m->loaded) {
-            hr_json_key_hex(&j, "sha256", m->module_sha256, sizeof(m->module_sha256));
+            hr_json_key_hex(&j, HR_PROTO_STATUS_MODULE_SHA256, m->module_sha256, sizeof(m->module_sha256));
             hr_json_key_int(&j, "size", m->file_size);
             hr_json_key_int(&j, "image_size", m->image_size);
             hr_json_key_int(&j, "exports", m->export_count);
