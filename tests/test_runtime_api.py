@@ -446,3 +446,13 @@ def test_api_spiram_accepted_on_chip_that_executes_from_psram(api_s3: Path, api:
     # Initialised for PSRAM; the empty partition is the only thing missing.
     assert result(out, 'load-spiram') == 'ESP_ERR_NOT_FOUND'
     assert 'modules in PSRAM' in out
+
+
+def test_respond_error_json_escapes_any_message(device: Device) -> None:
+    import json
+
+    message = 'send it as curl -F "file=@build\\x.so"\nthen\ttry \x01 again: ü'
+    out = device.run('errjson', message)
+    line = re.findall(r'^errjson (.*)$', out, re.M | re.S)[0].split('\nsmall ')[0]
+    assert json.loads(line) == {'ok': False, 'error': message}
+    assert 'small -1' in out, 'a body that does not fit must be reported, not cut'

@@ -22,6 +22,7 @@
  *   slots                     the first table's slot values ("trap" for hotreload_trap_unloaded)
  *   status                    hotreload_get_status() and each component's status
  *   json                      the GET /status body
+ *   errjson MESSAGE           the error body for MESSAGE
  * The partition "hotreload" (64 KiB) is backed by PARTFILE. Firmware identity: HR_HOST_FIRMWARE_ID.
  */
 #include <stdio.h>
@@ -101,9 +102,9 @@ static void show_status(void)
     hotreload_status_t st;
     hotreload_get_status(&st);
     printf("status components=%zu loaded=%zu exports=%u image=%u reloads=%u pending=%d mode=%d error=%s "
-           "load_us_set=%d\n", st.component_count, st.loaded_count, (unsigned)st.export_count,
+           "load_us_set=%d load_us=%lld\n", st.component_count, st.loaded_count, (unsigned)st.export_count,
            (unsigned)st.image_size, (unsigned)st.reload_count, st.update_pending, (int)st.mode,
-           esp_err_to_name(st.last_error), st.last_load_at_us > 0);
+           esp_err_to_name(st.last_error), st.last_load_at_us > 0, (long long)st.last_load_time_us);
     printf("message %s\n", st.last_error_msg);
     for (size_t i = 0; i < st.component_count; i++) {
         hotreload_module_status_t m;
@@ -239,6 +240,12 @@ int main(int argc, char **argv)
             show_slots();
         } else if (strcmp(step, "status") == 0) {
             show_status();
+        } else if (strcmp(step, "errjson") == 0) {
+            char buf[512];
+            int n = hr_respond_error_json(buf, sizeof(buf), argv[++i]);
+            printf("errjson %s\n", n < 0 ? "OVERFLOW" : buf);
+            n = hr_respond_error_json(buf, 20, argv[i]);
+            printf("small %d\n", n);
         } else if (strcmp(step, "json") == 0) {
             show_json();
         } else {
