@@ -53,3 +53,4 @@ sim_syscall:
     SIM_VARIADIC fprintf, sim_fprintf_words
     SIM_VARIADIC snprintf, sim_snprintf_words
     SIM_VARIADIC sprintf, sim_sprintf_words
+    SIM_VARIADIC open, sim_open_words

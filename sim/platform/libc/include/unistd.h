@@ -16,6 +16,8 @@ extern "C" {
 
 ssize_t read(int fd, void *buf, size_t len);
 ssize_t write(int fd, const void *buf, size_t len);
+ssize_t pread(int fd, void *buf, size_t len, off_t offset);
+ssize_t pwrite(int fd, const void *buf, size_t len, off_t offset);
 int close(int fd);
 off_t lseek(int fd, off_t offset, int whence);
 int fsync(int fd);

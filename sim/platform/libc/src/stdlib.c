@@ -7,14 +7,17 @@
  * @brief Conversions, sorting, process control and the POSIX calls of the simulated device.
  */
 #include <assert.h>
+#include <stdarg.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -228,6 +231,71 @@ ssize_t read(int fd, void *buf, size_t len)
 ssize_t write(int fd, const void *buf, size_t len)
 {
     return (ssize_t)set_errno(sim_write(fd, buf, len));
+}
+
+static int open_core(const char *path, int flags, int mode)
+{
+    return (int)set_errno(sim_open(path, flags, mode));
+}
+
+#if defined(__XTENSA__)
+/* open() is an assembly entry on Xtensa (arch/xtensa/sim_start.S); this is its core. */
+int sim_open_words(const uint32_t *regs, const uint32_t *stack);
+
+int sim_open_words(const uint32_t *regs, const uint32_t *stack)
+{
+    (void)stack;
+    return open_core((const char *)(uintptr_t)regs[0], (int)regs[1], (int)regs[2]);
+}
+#else
+int open(const char *path, int flags, ...)
+{
+    va_list ap;
+    va_start(ap, flags);
+    /* Read even without O_CREAT: the value is then ignored by the kernel. */
+    int mode = va_arg(ap, int);
+    va_end(ap);
+    return open_core(path, flags, mode);
+}
+#endif
+
+/* Positioned I/O as seek + transfer + seek back: the device is one thread. */
+static ssize_t positioned(int fd, void *buf, size_t len, off_t offset, bool is_write)
+{
+    int64_t saved = sim_lseek(fd, 0, SIM_SEEK_CUR);
+    if (saved < 0) {
+        return (ssize_t)set_errno((long)saved);
+    }
+    int64_t pos = sim_lseek(fd, offset, SIM_SEEK_SET);
+    if (pos < 0) {
+        return (ssize_t)set_errno((long)pos);
+    }
+    long n = is_write ? sim_write(fd, buf, len) : sim_read(fd, buf, len);
+    sim_lseek(fd, saved, SIM_SEEK_SET);
+    return (ssize_t)set_errno(n);
+}
+
+ssize_t pread(int fd, void *buf, size_t len, off_t offset)
+{
+    return positioned(fd, buf, len, offset, false);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t len, off_t offset)
+{
+    return positioned(fd, (void *)(uintptr_t)buf, len, offset, true);
+}
+
+int fstat(int fd, struct stat *st)
+{
+    int64_t saved = sim_lseek(fd, 0, SIM_SEEK_CUR);
+    int64_t end = saved < 0 ? saved : sim_lseek(fd, 0, SIM_SEEK_END);
+    if (end < 0) {
+        return (int)set_errno((long)end);
+    }
+    sim_lseek(fd, saved, SIM_SEEK_SET);
+    st->st_size = (off_t)end;
+    st->st_mode = 0;
+    return 0;
 }
 
 int close(int fd)
