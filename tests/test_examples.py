@@ -10,11 +10,14 @@ checked to be what its Unity cases assume (its exports, its jump table).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
+import struct
 import subprocess
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from conftest import require_toolchain
@@ -163,3 +166,47 @@ def test_project_partition_table_has_hotreload_partition(project: Path) -> None:
     assert 'CONFIG_PARTITION_TABLE_CUSTOM_FILENAME="partitions.csv"' in defaults
     for option in ('CONFIG_ESP_SYSTEM_MEMPROT=n', 'CONFIG_ESP_SYSTEM_MEMPROT_FEATURE=n'):
         assert option in defaults, f'{project.name}: memory protection must be off ({option})'
+
+
+def _load_test_app_runner() -> ModuleType:
+    spec = importlib.util.spec_from_file_location('pytest_hotreload', TEST_APP / 'pytest_hotreload.py')
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_test_app_qemu_image_holds_firmware_and_module_partition(tmp_path: Path) -> None:
+    """The QEMU image has every flash file and the module partition image at the partition table's offset."""
+    build = tmp_path / 'build'
+    (build / 'partition_table').mkdir(parents=True)
+    (build / 'hotreload').mkdir()
+    (build / 'bootloader.bin').write_bytes(b'B' * 100)
+    (build / 'app.bin').write_bytes(b'A' * 300)
+    (build / 'hotreload' / 'hotreload.bin').write_bytes(b'M' * 50)
+    entries = [
+        (0x01, 0x02, 0x9000, 0x6000, b'nvs'),
+        (0x00, 0x00, 0x10000, 0x180000, b'factory'),
+        (0x00, 0x40, 0x190000, 0x80000, b'hotreload'),
+    ]
+    table = b''.join(
+        struct.pack('<2sBBII16sI', b'\xaa\x50', t, st, off, size, name, 0) for t, st, off, size, name in entries
+    )
+    (build / 'partition_table' / 'partition-table.bin').write_bytes(table + b'\xff' * 32)
+    flasher = {
+        'flash_settings': {'flash_size': '4MB'},
+        'flash_files': {'0x0': 'bootloader.bin', '0x8000': 'partition_table/partition-table.bin', '0x10000': 'app.bin'},
+    }
+    (build / 'flasher_args.json').write_text(json.dumps(flasher))
+    (build / 'hotreload' / 'manifest.json').write_text(json.dumps({'partition_label': 'hotreload'}))
+
+    image = tmp_path / 'flash.bin'
+    _load_test_app_runner().make_qemu_flash_image(build, image)
+
+    data = image.read_bytes()
+    assert len(data) == 4 * 1024 * 1024
+    assert data[:100] == b'B' * 100 and data[100] == 0xFF
+    assert data[0x8000 : 0x8000 + len(table)] == table
+    assert data[0x10000 : 0x10000 + 300] == b'A' * 300
+    assert data[0x190000 : 0x190000 + 50] == b'M' * 50
+    assert data[0x190000 + 50 :] == b'\xff' * (len(data) - 0x190000 - 50)

@@ -6,7 +6,7 @@ Three tests:
   board, each from a fresh boot::
 
       cd test_apps/hotreload_test
-      idf.py --preset esp32s3-hardware build flash
+      idf.py --preset esp32s3-hardware build flash hotreload-flash
       pytest pytest_hotreload.py -k hardware --embedded-services esp,idf \\
           --target esp32s3 --port /dev/ttyUSB0 --build-dir build/esp32s3-hardware
 
@@ -29,10 +29,12 @@ test is skipped with the reason; collection never needs any of them.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -180,6 +182,56 @@ def _idf_py(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
+def _partition_offset(build: Path, label: str) -> int:
+    """Offset of partition @p label in the build's binary partition table (32-byte entries, magic AA 50)."""
+    table = (build / 'partition_table' / 'partition-table.bin').read_bytes()
+    for start in range(0, len(table) - 31, 32):
+        magic, _, _, offset, _, name, _ = struct.unpack_from('<2sBBII16sI', table, start)
+        if magic != b'\xaa\x50':
+            break
+        if name.rstrip(b'\0').decode() == label:
+            return int(offset)
+    raise AssertionError(f'{build}: the partition table has no {label!r} partition')
+
+
+def make_qemu_flash_image(build: Path, image: Path) -> None:
+    """One flash image for QEMU: what `idf.py flash` writes plus what `idf.py hotreload-flash` writes.
+
+    pytest-embedded-qemu's own image holds only the project's flash files, and
+    the module partition is not one of them, so every case would start with no
+    module. This is esptool's merge-bin in a few lines: the files at their offsets
+    on erased (0xFF) flash of the configured size.
+    """
+    flasher = json.loads((build / 'flasher_args.json').read_text())
+    manifest = json.loads((build / 'hotreload' / 'manifest.json').read_text())
+    label = manifest['partition_label']
+    files = {int(offset, 0): build / path for offset, path in flasher['flash_files'].items()}
+    files[_partition_offset(build, label)] = build / 'hotreload' / f'{label}.bin'
+    size_text = flasher['flash_settings']['flash_size']
+    size = int(size_text.removesuffix('MB')) * 1024 * 1024 if size_text.endswith('MB') else 4 * 1024 * 1024
+    flash = bytearray(b'\xff' * size)
+    for offset, path in sorted(files.items()):
+        data = path.read_bytes()
+        assert offset + len(data) <= size, f'{path} does not fit the {size_text} flash at {offset:#x}'
+        flash[offset : offset + len(data)] = data
+    image.write_bytes(bytes(flash))
+
+
+@pytest.fixture
+def qemu_image_path(request: pytest.FixtureRequest, app_path: str, build_dir: str) -> str | None:
+    """For QEMU runs, the image with the module partition written (see make_qemu_flash_image)."""
+    if not request.node.get_closest_marker('qemu_system') or _idf_path() is None:
+        return None
+    if 'qemu' not in (_option(request.config, 'embedded_services') or '').split(','):
+        return None
+    build = Path(app_path) / build_dir
+    if not (build / 'flasher_args.json').is_file():
+        return None
+    image = build / 'hotreload_qemu_flash.bin'
+    make_qemu_flash_image(build, image)
+    return str(image)
+
+
 @pytest.fixture
 def app_path(request: pytest.FixtureRequest) -> str:
     """The project pytest-embedded runs: this app, or the end-to-end test's built copy."""
@@ -211,8 +263,8 @@ def test_hotreload_unit_tests_hardware(dut: object) -> None:
 @pytest.mark.qemu_system
 @pytest.mark.idf
 @pytest.mark.parametrize(
-    'target, build_dir',
-    [(target, f'build/{target}-qemu') for target in QEMU_TARGETS],
+    'target, build_dir, skip_regenerate_image',
+    [(target, f'build/{target}-qemu', True) for target in QEMU_TARGETS],
     ids=list(QEMU_TARGETS),
     indirect=True,
 )
@@ -225,11 +277,12 @@ def test_hotreload_unit_tests_qemu(dut: object) -> None:
 @pytest.mark.idf
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    'target, build_dir, qemu_extra_args',
+    'target, build_dir, skip_regenerate_image, qemu_extra_args',
     [
         (
             target,
             f'build/{target}-qemu',
+            True,
             f'-nic user,model=open_eth,hostfwd=tcp:127.0.0.1:{HOST_PORT}-:{DEVICE_PORT}',
         )
         for target in QEMU_TARGETS

@@ -11,10 +11,10 @@
 #include "hotreload.h"
 #include "unity.h"
 
-/** Load the module that `idf.py flash` wrote into the partition; fails the test otherwise. */
+/** Load the module that `idf.py hotreload-flash` wrote into the partition; fails the test otherwise. */
 static inline void test_load_flashed_module(void)
 {
     hotreload_config_t config = HOTRELOAD_CONFIG_DEFAULT();
     esp_err_t err = hotreload_load(&config);
-    TEST_ASSERT_EQUAL_MESSAGE(ESP_OK, err, "no module in the partition: flash with `idf.py flash` (it writes the module too)");
+    TEST_ASSERT_EQUAL_MESSAGE(ESP_OK, err, "no module in the partition: run `idf.py hotreload-flash`");
 }
