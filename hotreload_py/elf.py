@@ -13,7 +13,7 @@ import struct
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from elftools.common.exceptions import ELFError as PyElfError
 from elftools.elf.elffile import ELFFile
@@ -136,9 +136,12 @@ RELOC_NAMES: dict[int, dict[int, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Symbol:
-    """One symbol-table entry; `shndx` is the raw st_shndx (SHN_UNDEF, SHN_ABS, ...)."""
+class Symbol(NamedTuple):
+    """One symbol-table entry; `shndx` is the raw st_shndx (SHN_UNDEF, SHN_ABS, ...).
+
+    A NamedTuple rather than a frozen dataclass: a firmware has tens of
+    thousands of symbols and this is 3x cheaper to build.
+    """
 
     name: str
     value: int
