@@ -298,10 +298,11 @@ def test_hotreload_reload_over_qemu_network(e2e_project: Path, dut: object, targ
 
     source = e2e_project / 'components' / 'test_module' / 'test_module.c'
     source.write_text(source.read_text().replace('"test_module v1"', '"test_module v2"'))
+    # The preset, not -B: idf.py passes a preset to CMake even when none is named (the file's first).
     _idf_py(
         e2e_project,
-        '-B',
-        str(e2e_project / 'build' / f'{target}-qemu'),
+        '--preset',
+        f'{target}-qemu',
         'reload',
         '--url',
         f'http://127.0.0.1:{HOST_PORT}',
