@@ -130,3 +130,25 @@ def test_multipart_garbage_after_boundary_refused(multipart_check: Path, tmp_pat
     status, _ = parse(multipart_check, tmp_path, content, splits=True)
     assert status.startswith('error ESP_ERR_INVALID_ARG')
     assert 'boundary not followed' in status
+
+
+@pytest.mark.parametrize('seed', range(12))
+def test_multipart_adversarial_content_round_trips(multipart_check: Path, tmp_path: Path, seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    boundary = rng.choice(['--abc', '-', 'x', '----WebKitFormBoundary7MA4YWxkTrZu0gW', "a'()+_,-./:=? z"])
+    pieces = [b'\r', b'\n', b'-', b'--', b'\r\n', b'\r\n--', boundary.encode(), boundary.encode()[:-1], b'q']
+    module = b''.join(rng.choice(pieces) for _ in range(rng.randint(0, 120)))
+    # Content must not contain the delimiter itself (RFC 2046: the sender picks a boundary that does not occur).
+    delimiter = b'\r\n--' + boundary.encode()
+    module = module.replace(delimiter, b'\r\n-+' + boundary.encode())
+    content = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="m.so"\r\n\r\n'.encode()
+        + module
+        + f'\r\n--{boundary}--\r\n'.encode()
+    )
+    assert (module + delimiter).find(delimiter) == len(module), 'generator made content containing its delimiter'
+    content_type = f'multipart/form-data; boundary="{boundary}"'
+    status, data = parse(multipart_check, tmp_path, content, content_type, splits=True)
+    assert (status, data) == ('ok', module)
