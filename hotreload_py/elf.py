@@ -19,7 +19,7 @@ from elftools.common.exceptions import ELFError as PyElfError
 from elftools.elf.elffile import ELFFile
 
 from hotreload_py import protocol
-from hotreload_py.arch import ARCHES, ArchInfo, arch_for_machine
+from hotreload_py.arch import ARCHES, EM_RISCV, EM_XTENSA, ArchInfo, arch_for_machine
 from hotreload_py.errors import ElfError
 
 ELF_MAGIC = b'\x7fELF'
@@ -63,7 +63,7 @@ _RISCV_RVE = 0x8
 #: Sources: RISC-V ELF psABI "Relocations" table; binutils include/elf/xtensa.h.
 #: tests/test_elf.py checks them against the names readelf prints.
 RELOC_NAMES: dict[int, dict[int, str]] = {
-    ARCHES['riscv32'].e_machine: {
+    EM_RISCV: {
         0: 'R_RISCV_NONE',
         1: 'R_RISCV_32',
         2: 'R_RISCV_64',
@@ -106,7 +106,7 @@ RELOC_NAMES: dict[int, dict[int, str]] = {
         60: 'R_RISCV_SET_ULEB128',
         61: 'R_RISCV_SUB_ULEB128',
     },
-    ARCHES['xtensa'].e_machine: {
+    EM_XTENSA: {
         0: 'R_XTENSA_NONE',
         1: 'R_XTENSA_32',
         2: 'R_XTENSA_RTLD',
@@ -197,13 +197,13 @@ class ElfImage:
     @property
     def float_abi(self) -> str | None:
         """RISC-V float ABI from e_flags ('soft', 'single', 'double', 'quad'); None on other machines."""
-        if self.arch.name != 'riscv32':
+        if self.arch.e_machine != EM_RISCV:  # e_flags layout is per machine
             return None
         return _RISCV_FLOAT_ABIS[self.e_flags & _RISCV_FLOAT_ABI_MASK]
 
     @property
     def is_rve(self) -> bool:
-        return self.arch.name == 'riscv32' and bool(self.e_flags & _RISCV_RVE)
+        return self.arch.e_machine == EM_RISCV and bool(self.e_flags & _RISCV_RVE)
 
     def exported_functions(self) -> list[Symbol]:
         """Global/weak, visible FUNC symbols defined in one of the module's sections."""
