@@ -132,19 +132,27 @@ static esp_err_t receive_body(httpd_req_t *req, hr_upload_t *up)
         return ESP_ERR_NO_MEM;
     }
     esp_err_t err = ESP_OK;
+    /* Without a length (a chunked body, where the server supports one) read until the body ends. */
+    bool sized = req->content_len > 0;
     size_t remaining = req->content_len;
-    while (remaining > 0 && err == ESP_OK) {
-        int got = httpd_req_recv(req, (char *)buf, remaining < RECV_CHUNK ? remaining : RECV_CHUNK);
+    size_t received = 0;
+    while ((!sized || remaining > 0) && err == ESP_OK) {
+        size_t want = sized && remaining < RECV_CHUNK ? remaining : RECV_CHUNK;
+        int got = httpd_req_recv(req, (char *)buf, want);
+        if (got == 0 && !sized) {
+            break;
+        }
         if (got <= 0) {
             /* A timeout means the client stayed silent for recv_wait_timeout seconds: it stalled. */
             err = got == HTTPD_SOCK_ERR_TIMEOUT ? ESP_ERR_TIMEOUT : ESP_ERR_INVALID_SIZE;
             up->phase = HR_PHASE_BODY;
             up->why = "";
-            ESP_LOGW(TAG, "upload stopped after %u of %u bytes (%s)", (unsigned)(req->content_len - remaining),
-                     (unsigned)req->content_len, got == HTTPD_SOCK_ERR_TIMEOUT ? "client stalled" : "closed");
+            ESP_LOGW(TAG, "upload stopped after %u of %u bytes (%s)", (unsigned)received, (unsigned)req->content_len,
+                     got == HTTPD_SOCK_ERR_TIMEOUT ? "client stalled" : "connection closed");
             break;
         }
-        remaining -= (size_t)got;
+        remaining -= sized ? (size_t)got : 0;
+        received += (size_t)got;
         err = hr_upload_feed(up, buf, (size_t)got);
     }
     free(buf);
@@ -194,9 +202,13 @@ static esp_err_t handle_empty_post(httpd_req_t *req)
     hr_sha256_t sha;
     hr_sha256_init(&sha);
     char buf[64];
+    bool sized = req->content_len > 0;
     size_t remaining = req->content_len;
-    while (remaining > 0) {
-        int got = httpd_req_recv(req, buf, remaining < sizeof(buf) ? remaining : sizeof(buf));
+    while (!sized || remaining > 0) {
+        int got = httpd_req_recv(req, buf, sized && remaining < sizeof(buf) ? remaining : sizeof(buf));
+        if (got == 0 && !sized) {
+            break;
+        }
         if (got <= 0) {
             hr_sha256_finish(&sha, body_sha);
             send_error(req, got == HTTPD_SOCK_ERR_TIMEOUT ? ESP_ERR_TIMEOUT : ESP_ERR_INVALID_SIZE, HR_PHASE_BODY,
@@ -204,7 +216,7 @@ static esp_err_t handle_empty_post(httpd_req_t *req)
             return ESP_FAIL;
         }
         hr_sha256_update(&sha, buf, (size_t)got);
-        remaining -= (size_t)got;
+        remaining -= sized ? (size_t)got : 0;
     }
     uint8_t got_sha[HR_SHA256_SIZE];
     hr_sha256_finish(&sha, got_sha);
