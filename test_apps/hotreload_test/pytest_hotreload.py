@@ -159,9 +159,15 @@ def e2e_project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 
 def _rewrite_override_path(manifest: Path) -> None:
-    """Point the copy's dependency at this checkout instead of three levels up from the temporary directory."""
+    """Point the copy's dependency at this checkout instead of three levels up from the temporary directory.
+
+    Through a link named `hotreload`: ESP-IDF names a component after its
+    directory, and the checkout's own directory may be called anything.
+    """
+    link = manifest.parents[2] / 'hotreload'
+    link.symlink_to(REPO_ROOT, target_is_directory=True)
     text = manifest.read_text()
-    manifest.write_text(text.replace('override_path: "../../.."', f'override_path: "{REPO_ROOT}"'))
+    manifest.write_text(text.replace('override_path: "../../.."', f'override_path: "{link}"'))
 
 
 def _idf_py(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
