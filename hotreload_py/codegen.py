@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from hotreload_py import __version__, elf, protocol
 from hotreload_py.arch import ARCHES, STUB_ABIS
@@ -24,8 +24,11 @@ from hotreload_py.errors import BuildError, ElfError
 
 log = logging.getLogger(__name__)
 
+_PACKAGE_DIR = Path(__file__).resolve().parent
 _ENV = Environment(
-    loader=PackageLoader('hotreload_py', 'templates'),
+    # hotreload_py/templates: the wheel's copy, or the checkout's symlink to ../templates.
+    # ../templates directly: a checkout made without symlinks (git on Windows by default).
+    loader=FileSystemLoader([_PACKAGE_DIR / 'templates', _PACKAGE_DIR.parent / 'templates']),
     undefined=StrictUndefined,
     keep_trailing_newline=True,
     trim_blocks=True,

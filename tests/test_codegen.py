@@ -334,3 +334,21 @@ def test_gen_stubs_table_compiles_pedantic_on_64_bit_host(rv32_objects: dict[str
     flags = ['-std=c11', '-pedantic', '-Wall', '-Wextra', '-Werror', '-I', str(REPO_ROOT / 'include')]
     subprocess.run([cc, *flags, str(table), str(main), '-o', str(exe)], check=True)
     assert subprocess.run([str(exe)], capture_output=True, text=True).stdout == 'p 2 reloadable_greet 0\n'
+
+
+def test_codegen_templates_found_in_a_checkout_without_symlinks(tmp_path: Path) -> None:
+    """git on Windows checks the templates symlink out as a small text file; the top-level templates/ still works."""
+    shutil.copytree(REPO_ROOT / 'templates', tmp_path / 'templates')
+    shutil.copytree(REPO_ROOT / 'hotreload_py', tmp_path / 'hotreload_py', symlinks=True, ignore=_ignore_caches)
+    link = tmp_path / 'hotreload_py' / 'templates'
+    link.unlink()
+    link.write_text('../templates')
+    out = tmp_path / 'hr_protocol.h'
+    code = (
+        'import hotreload_py, hotreload_py.cli as c; '
+        f'assert hotreload_py.__file__.startswith({str(tmp_path)!r}), hotreload_py.__file__; '
+        f'c.main(["gen-protocol", "--out", {str(out)!r}])'
+    )
+    env = {**os.environ, 'PYTHONPATH': str(tmp_path)}
+    subprocess.run([sys.executable, '-c', code], check=True, env=env, cwd=tmp_path, capture_output=True)
+    assert out.read_text() == (REPO_ROOT / 'src' / 'hr_protocol.h').read_text()
