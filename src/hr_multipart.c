@@ -152,7 +152,7 @@ esp_err_t hr_multipart_init(hr_multipart_t *mp, const char *content_type, const 
     char boundary[HR_MULTIPART_BOUNDARY_MAX + 2];
     if (!find_param(content_type, strlen(content_type), "boundary", boundary, sizeof(boundary)) ||
             boundary[0] == '\0' || strlen(boundary) > HR_MULTIPART_BOUNDARY_MAX ||
-            strpbrk(boundary, "\r\n") != NULL) {
+            boundary[strcspn(boundary, "\r\n")] != '\0') {
         return fail(mp, "multipart/form-data without a valid boundary parameter (1-70 characters)");
     }
     strcpy(mp->delim, "\r\n--");
