@@ -182,6 +182,17 @@ def test_component_manifest_targets_match_arch_table() -> None:
     )
 
 
+def test_component_manifests_pass_compote_lint() -> None:
+    """The component's manifest and the projects' (example, test app) with warnings as errors."""
+    manifests = [str(path) for path in _tracked_files() if path.name == 'idf_component.yml']
+    if not manifests:
+        pytest.skip('no idf_component.yml yet')
+    if shutil.which('compote') is None:
+        pytest.skip('compote is not installed: pip install idf-component-manager')
+    result = _run(['compote', '-W', 'manifest', 'lint', *manifests], REPO_ROOT)
+    assert result.returncode == 0, _explain(result)
+
+
 # --- Kconfig -----------------------------------------------------------------------
 
 
