@@ -32,11 +32,12 @@ static inline void read_sym(const hr_load_ctx_t *ctx, uint32_t index, Elf32_Sym 
     memcpy(out, ctx->symtab + (size_t)index * sizeof(Elf32_Sym), sizeof(*out));
 }
 
-/** New and link-time address of symbol @p index. */
-static esp_err_t resolve_sym(const hr_load_ctx_t *ctx, uint32_t index, uint32_t *s, uint32_t *s_link)
+/** resolve_sym() for everything but a defined symbol in a loaded section: rare cases and errors. */
+static esp_err_t __attribute__((noinline)) resolve_sym_slow(const hr_load_ctx_t *ctx, uint32_t index, uint32_t *s,
+                                                            uint32_t *s_link)
 {
     if (index == 0) {
-        /* STN_UNDEF: marker relocations (RELAX, ALIGN, NONE) carry no symbol. */
+        /* STN_UNDEF: no symbol, S = 0. */
         *s = *s_link = 0;
         return ESP_OK;
     }
@@ -63,16 +64,32 @@ static esp_err_t resolve_sym(const hr_load_ctx_t *ctx, uint32_t index, uint32_t 
                         (unsigned)index, (unsigned)shndx);
     ESP_RETURN_ON_FALSE(shndx < ctx->shnum, ESP_ERR_INVALID_SIZE, TAG, "symbol %u: section index %u out of range",
                         (unsigned)index, (unsigned)shndx);
-    const hr_sect_t *sect = &ctx->sects[shndx];
-    ESP_RETURN_ON_FALSE(sect->loaded, ESP_ERR_NOT_SUPPORTED, TAG,
+    ESP_RETURN_ON_FALSE(ctx->sects[shndx].loaded, ESP_ERR_NOT_SUPPORTED, TAG,
                         "symbol %u is in section %u, which is not loaded", (unsigned)index, (unsigned)shndx);
-    uint32_t off = sym.st_value - sect->link_addr;
-    ESP_RETURN_ON_FALSE(sym.st_value >= sect->link_addr && off <= sect->size, ESP_ERR_INVALID_SIZE, TAG,
-                        "symbol %u at 0x%x lies outside its section %u", (unsigned)index,
-                        (unsigned)sym.st_value, (unsigned)shndx);
-    *s = sect->run_addr + off;
-    *s_link = sym.st_value;
-    return ESP_OK;
+    ESP_LOGE(TAG, "symbol %u at 0x%x lies outside its section %u", (unsigned)index, (unsigned)sym.st_value,
+             (unsigned)shndx);
+    return ESP_ERR_INVALID_SIZE;
+}
+
+/** New and link-time address of symbol @p index. */
+static inline esp_err_t resolve_sym(const hr_load_ctx_t *ctx, uint32_t index, uint32_t *s, uint32_t *s_link)
+{
+    /* Fast path: a module symbol inside a loaded section (the common case). */
+    if (index != 0 && index < ctx->sym_count) {
+        Elf32_Sym sym;
+        read_sym(ctx, index, &sym);
+        uint32_t shndx = sym.st_shndx;
+        if (shndx != SHN_UNDEF && shndx < ctx->shnum) {
+            const hr_sect_t *sect = &ctx->sects[shndx];
+            uint32_t off = sym.st_value - sect->link_addr;
+            if (sect->loaded && sym.st_value >= sect->link_addr && off <= sect->size) {
+                *s = sect->run_addr + off;
+                *s_link = sym.st_value;
+                return ESP_OK;
+            }
+        }
+    }
+    return resolve_sym_slow(ctx, index, s, s_link);
 }
 
 /** Check a relocation section and find what it applies to; *out_target is 0 when it needs no work. */
@@ -100,33 +117,50 @@ static esp_err_t rela_section(const hr_load_ctx_t *ctx, uint32_t index, const El
     return ESP_OK;
 }
 
-static esp_err_t relocate_section(hr_load_ctx_t *ctx, hr_reloc_phase_t phase, const Elf32_Shdr *sh,
-                                  uint32_t target_index)
+esp_err_t hr_link_symbol(hr_reloc_t *r)
 {
-    const hr_sect_t *target = &ctx->sects[target_index];
-    const uint8_t *rela = ctx->elf + sh->sh_offset;
-    uint32_t count = sh->sh_size / RELA_SIZE;
-    hr_reloc_t r = { .ctx = ctx, .phase = phase, .word_access_only = target->word_access_only };
-    for (uint32_t i = 0; i < count; i++) {
-        Elf32_Rela rel;
-        memcpy(&rel, rela + (size_t)i * RELA_SIZE, sizeof(rel));
-        uint32_t off = rel.r_offset - target->link_addr;
-        ESP_RETURN_ON_FALSE(rel.r_offset >= target->link_addr && off < target->size, ESP_ERR_INVALID_SIZE, TAG,
-                            "relocation %u: place 0x%x is outside section %u (0x%x+0x%x)", (unsigned)i,
-                            (unsigned)rel.r_offset, (unsigned)target_index, (unsigned)target->link_addr,
-                            (unsigned)target->size);
-        ESP_RETURN_ON_ERROR(resolve_sym(ctx, ELF32_R_SYM(rel.r_info), &r.s, &r.s_link), TAG,
-                            "relocation %u of section %u", (unsigned)i, (unsigned)target_index);
-        r.type = ELF32_R_TYPE(rel.r_info);
-        r.a = rel.r_addend;
-        r.p = target->run_addr + off;
-        r.p_link = rel.r_offset;
-        r.loc = target->write_ptr + off;
-        r.avail = target->size - off;
-        r.index = i;
-        ESP_RETURN_ON_ERROR(hr_arch_relocate(&r), TAG, "relocation %u (type %u) at 0x%x in section %u",
-                            (unsigned)i, (unsigned)r.type, (unsigned)rel.r_offset, (unsigned)target_index);
+    return resolve_sym(r->ctx, r->sym, &r->s, &r->s_link);
+}
+
+/** Apply relocation @p i of the relocation section @p sh; @p r holds the fields common to the section. */
+static inline esp_err_t apply_one(hr_reloc_t *r, const Elf32_Shdr *sh, const hr_sect_t *target, uint32_t i)
+{
+    Elf32_Rela rel;
+    memcpy(&rel, r->ctx->elf + sh->sh_offset + (size_t)i * RELA_SIZE, sizeof(rel));
+    uint32_t off = rel.r_offset - target->link_addr;
+    if (rel.r_offset < target->link_addr || off >= target->size) {
+        ESP_LOGE(TAG, "relocation %u: place 0x%x is outside section %u (0x%x+0x%x)", (unsigned)i,
+                 (unsigned)rel.r_offset, (unsigned)sh->sh_info, (unsigned)target->link_addr, (unsigned)target->size);
+        return ESP_ERR_INVALID_SIZE;
     }
+    r->type = ELF32_R_TYPE(rel.r_info);
+    r->sym = ELF32_R_SYM(rel.r_info);
+    r->a = rel.r_addend;
+    r->p = target->run_addr + off;
+    r->p_link = rel.r_offset;
+    r->loc = target->write_ptr + off;
+    r->avail = target->size - off;
+    r->index = i;
+    esp_err_t err = hr_arch_relocate(r);
+    if (err != ESP_OK && !(err == ESP_ERR_NOT_FINISHED && r->phase == HR_RELOC_APPLY)) {
+        ESP_LOGE(TAG, "relocation %u (type %u) at 0x%x in section %u failed: %s", (unsigned)i, (unsigned)r->type,
+                 (unsigned)rel.r_offset, (unsigned)sh->sh_info, esp_err_to_name(err));
+    }
+    return err;
+}
+
+static esp_err_t defer(hr_load_ctx_t *ctx, uint32_t section, uint32_t index)
+{
+    if (ctx->deferred_count == ctx->deferred_cap) {
+        size_t cap = ctx->deferred_cap == 0 ? 8 : ctx->deferred_cap * 2;
+        hr_deferred_t *grown = realloc(ctx->deferred, cap * sizeof(*grown));
+        ESP_RETURN_ON_FALSE(grown != NULL, ESP_ERR_NO_MEM, TAG, "deferred relocations (%u)", (unsigned)cap);
+        ctx->deferred = grown;
+        ctx->deferred_cap = cap;
+    }
+    ctx->deferred[ctx->deferred_count++] = (hr_deferred_t) {
+        .section = section, .index = index
+    };
     return ESP_OK;
 }
 
@@ -140,20 +174,36 @@ static int compare_hi(const void *a, const void *b)
 esp_err_t hr_link_relocate(hr_load_ctx_t *ctx)
 {
     ctx->hi_sorted = true;
-    for (int phase = HR_RELOC_PREPARE; phase <= HR_RELOC_APPLY; phase++) {
-        if (phase == HR_RELOC_APPLY && !ctx->hi_sorted) {
-            qsort(ctx->hi, ctx->hi_count, sizeof(ctx->hi[0]), compare_hi);
-        }
-        for (uint32_t i = 1; i < ctx->shnum; i++) {
-            Elf32_Shdr sh;
-            uint32_t target;
-            hr_load_shdr(ctx, i, &sh);
-            ESP_RETURN_ON_ERROR(rela_section(ctx, i, &sh, &target), TAG, "relocation section %u", (unsigned)i);
-            if (target != 0) {
-                ESP_RETURN_ON_ERROR(relocate_section(ctx, (hr_reloc_phase_t)phase, &sh, target), TAG,
-                                    "relocation section %u", (unsigned)i);
+    for (uint32_t s = 1; s < ctx->shnum; s++) {
+        Elf32_Shdr sh;
+        uint32_t target;
+        hr_load_shdr(ctx, s, &sh);
+        ESP_RETURN_ON_ERROR(rela_section(ctx, s, &sh, &target), TAG, "relocation section %u", (unsigned)s);
+        uint32_t count = target != 0 ? sh.sh_size / RELA_SIZE : 0;
+        const hr_sect_t *sect = &ctx->sects[target];
+        hr_reloc_t r = { .ctx = ctx, .phase = HR_RELOC_APPLY, .word_access_only = sect->word_access_only };
+        for (uint32_t i = 0; i < count; i++) {
+            esp_err_t err = apply_one(&r, &sh, sect, i);
+            if (err == ESP_ERR_NOT_FINISHED) {
+                err = defer(ctx, s, i);
             }
+            ESP_RETURN_ON_ERROR(err, TAG, "relocation section %u", (unsigned)s);
         }
+    }
+    if (ctx->deferred_count == 0) {
+        return ESP_OK;
+    }
+    /* Everything a deferred relocation can need now exists: sort once, then apply them. */
+    if (!ctx->hi_sorted) {
+        qsort(ctx->hi, ctx->hi_count, sizeof(ctx->hi[0]), compare_hi);
+        ctx->hi_sorted = true;
+    }
+    for (size_t d = 0; d < ctx->deferred_count; d++) {
+        Elf32_Shdr sh;
+        hr_load_shdr(ctx, ctx->deferred[d].section, &sh);
+        const hr_sect_t *sect = &ctx->sects[sh.sh_info];
+        hr_reloc_t r = { .ctx = ctx, .phase = HR_RELOC_RETRY, .word_access_only = sect->word_access_only };
+        ESP_RETURN_ON_ERROR(apply_one(&r, &sh, sect, ctx->deferred[d].index), TAG, "deferred relocation");
     }
     return ESP_OK;
 }
@@ -195,49 +245,63 @@ esp_err_t hr_link_pcrel_hi_find(hr_load_ctx_t *ctx, uint32_t p_link, uint32_t *v
     return ESP_ERR_NOT_FOUND;
 }
 
-static int compare_export(const void *a, const void *b)
+/** FNV-1a over a NUL-terminated name. */
+static uint32_t name_hash(const char *name)
 {
-    return strcmp(((const hr_export_t *)a)->name, ((const hr_export_t *)b)->name);
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++) {
+        h = (h ^ *p) * 16777619u;
+    }
+    return h;
 }
 
 esp_err_t hr_link_exports(hr_load_ctx_t *ctx, uint32_t *out_slots)
 {
     const hotreload_table_t *table = ctx->params->table;
-    uint32_t count = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        hr_export_t *list = ctx->exports;
-        count = 0;
-        for (uint32_t i = 1; i < ctx->sym_count; i++) {
-            Elf32_Sym sym;
-            read_sym(ctx, i, &sym);
-            uint32_t bind = ELF32_ST_BIND(sym.st_info);
-            if ((bind != STB_GLOBAL && bind != STB_WEAK) || ELF32_ST_TYPE(sym.st_info) != STT_FUNC ||
-                    sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE) {
-                continue;
-            }
-            if (pass == 1) {
-                uint32_t s_link;
-                list[count].name = hr_load_symname(ctx, sym.st_name);
-                ESP_RETURN_ON_FALSE(list[count].name != NULL, ESP_ERR_INVALID_SIZE, TAG,
-                                    "symbol %u: name offset 0x%x out of range", (unsigned)i, (unsigned)sym.st_name);
-                ESP_RETURN_ON_ERROR(resolve_sym(ctx, i, &list[count].addr, &s_link), TAG, "export '%s'",
-                                    list[count].name);
-            }
-            count++;
-        }
-        if (pass == 0) {
-            ctx->exports = calloc(count ? count : 1, sizeof(hr_export_t));
-            ESP_RETURN_ON_FALSE(ctx->exports != NULL, ESP_ERR_NO_MEM, TAG, "export list (%u)", (unsigned)count);
-        }
+    /* Open-addressing hash of the module's global functions, at most half full. */
+    uint32_t funcs = 0;
+    for (uint32_t i = 1; i < ctx->sym_count; i++) {
+        Elf32_Sym sym;
+        read_sym(ctx, i, &sym);
+        funcs += ELF32_ST_TYPE(sym.st_info) == STT_FUNC;
     }
-    hr_export_t *list = ctx->exports;
-    qsort(list, count, sizeof(hr_export_t), compare_export);
+    size_t cap = 16;
+    while (cap < 2 * (size_t)funcs) {
+        cap *= 2;
+    }
+    ctx->exports = calloc(cap, sizeof(hr_export_t));
+    ESP_RETURN_ON_FALSE(ctx->exports != NULL, ESP_ERR_NO_MEM, TAG, "export hash (%u slots)", (unsigned)cap);
+    for (uint32_t i = 1; i < ctx->sym_count; i++) {
+        Elf32_Sym sym;
+        read_sym(ctx, i, &sym);
+        uint32_t bind = ELF32_ST_BIND(sym.st_info);
+        if ((bind != STB_GLOBAL && bind != STB_WEAK) || ELF32_ST_TYPE(sym.st_info) != STT_FUNC ||
+                sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE) {
+            continue;
+        }
+        const char *name = hr_load_symname(ctx, sym.st_name);
+        ESP_RETURN_ON_FALSE(name != NULL, ESP_ERR_INVALID_SIZE, TAG, "symbol %u: name offset 0x%x out of range",
+                            (unsigned)i, (unsigned)sym.st_name);
+        uint32_t addr;
+        uint32_t s_link;
+        ESP_RETURN_ON_ERROR(resolve_sym(ctx, i, &addr, &s_link), TAG, "export '%s'", name);
+        size_t h = name_hash(name) & (cap - 1);
+        while (ctx->exports[h].name != NULL && strcmp(ctx->exports[h].name, name) != 0) {
+            h = (h + 1) & (cap - 1);
+        }
+        ctx->exports[h] = (hr_export_t) {
+            .name = name, .addr = addr
+        };
+    }
     for (uint32_t i = 0; i < table->count; i++) {
-        hr_export_t key = { .name = table->names[i] };
-        const hr_export_t *found = bsearch(&key, list, count, sizeof(hr_export_t), compare_export);
-        ESP_RETURN_ON_FALSE(found != NULL, ESP_ERR_NOT_FOUND, TAG,
-                            "export '%s' of the firmware's table is not a function in the module", key.name);
-        out_slots[i] = found->addr;
+        const char *name = table->names[i];
+        size_t h = name_hash(name) & (cap - 1);
+        while (ctx->exports[h].name != NULL && strcmp(ctx->exports[h].name, name) != 0) {
+            h = (h + 1) & (cap - 1);
+        }
+        ESP_RETURN_ON_FALSE(ctx->exports[h].name != NULL, ESP_ERR_NOT_FOUND, TAG,
+                            "export '%s' of the firmware's table is not a function in the module", name);
+        out_slots[i] = ctx->exports[h].addr;
     }
     return ESP_OK;
 }

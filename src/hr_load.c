@@ -366,6 +366,7 @@ out:
     hr_image_free(ctx.image);
     free(ctx.sects);
     free(ctx.hi);
+    free(ctx.deferred);
     free(ctx.exports);
     return ret;
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "esp_err.h"
 #include "hr_elf.h"
@@ -62,6 +63,12 @@ typedef struct {
     uint32_t addr;
 } hr_export_t;
 
+/** A relocation whose inputs appear later in the file (a PCREL_LO12 before its PCREL_HI20). */
+typedef struct {
+    uint32_t section;        /*!< index of its relocation section */
+    uint32_t index;          /*!< entry within that section */
+} hr_deferred_t;
+
 /** One block of the image and its size. */
 typedef struct {
     hr_block_t block;
@@ -96,7 +103,10 @@ typedef struct {
     size_t hi_count;
     size_t hi_cap;
     bool hi_sorted;
-    hr_export_t *exports;    /*!< the module's global functions, sorted by name (owned) */
+    hr_deferred_t *deferred; /*!< relocations retried after the pass (owned) */
+    size_t deferred_count;
+    size_t deferred_cap;
+    hr_export_t *exports;    /*!< hash table of the module's global functions (owned) */
     const hr_load_params_t *params;
 } hr_load_ctx_t;
 
@@ -116,18 +126,23 @@ esp_err_t hr_link_relocate(hr_load_ctx_t *ctx);
 /** Fill @p out_slots with the instruction-bus address of every export of the table. */
 esp_err_t hr_link_exports(hr_load_ctx_t *ctx, uint32_t *out_slots);
 
-/** Remember the value computed for a PCREL_HI20 at link address @p p_link (prepare phase). */
+/** Remember the value computed for a PCREL_HI20 at link address @p p_link. */
 esp_err_t hr_link_pcrel_hi_add(hr_load_ctx_t *ctx, uint32_t p_link, uint32_t value);
 
-/** The value of the PCREL_HI20 at link address @p p_link (apply phase); ESP_ERR_NOT_FOUND if none. */
+/** The value of the PCREL_HI20 at link address @p p_link seen so far; ESP_ERR_NOT_FOUND if none. */
 esp_err_t hr_link_pcrel_hi_find(hr_load_ctx_t *ctx, uint32_t p_link, uint32_t *value);
 
 /* --- arch/hr_reloc_<arch>.c ------------------------------------------------------ */
 
-/** Relocations are visited twice: once to collect what later ones refer to, once to write. */
+/**
+ * Relocations are applied in one pass in file order. One that needs the result
+ * of a later one (a PCREL_LO12 met before its PCREL_HI20) returns
+ * ESP_ERR_NOT_FINISHED in HR_RELOC_APPLY; it is applied again in HR_RELOC_RETRY,
+ * after the pass, when that result must exist.
+ */
 typedef enum {
-    HR_RELOC_PREPARE,
     HR_RELOC_APPLY,
+    HR_RELOC_RETRY,
 } hr_reloc_phase_t;
 
 /** Everything one relocation needs; the arch code knows nothing else about the load. */
@@ -135,6 +150,7 @@ typedef struct {
     hr_load_ctx_t *ctx;      /*!< for the PCREL_HI20 table */
     hr_reloc_phase_t phase;
     uint32_t type;           /*!< R_<arch>_* */
+    uint32_t sym;            /*!< symbol index; s and s_link are valid after hr_link_symbol() */
     uint32_t s;              /*!< S: new address of the symbol (firmware symbols: their fixed address) */
     uint32_t s_link;         /*!< the symbol's address when the module was linked */
     int32_t a;               /*!< A: addend */
@@ -147,30 +163,39 @@ typedef struct {
 } hr_reloc_t;
 
 /**
- * @brief Apply (or, in the prepare phase, pre-compute) one relocation.
- * @return ESP_OK; ESP_ERR_NOT_SUPPORTED (unknown type, value out of range,
- *         misaligned target); ESP_ERR_INVALID_SIZE (the field runs past its section)
+ * @brief Apply one relocation.
+ * @return ESP_OK; ESP_ERR_NOT_FINISHED (apply phase only: retry after the pass);
+ *         ESP_ERR_NOT_SUPPORTED (unknown type, value out of range, misaligned
+ *         target); ESP_ERR_INVALID_SIZE (the field runs past its section)
  */
-esp_err_t hr_arch_relocate(const hr_reloc_t *r);
+esp_err_t hr_arch_relocate(hr_reloc_t *r);
+
+/**
+ * @brief Resolve @p r's symbol into r->s and r->s_link.
+ *
+ * The arch code calls it for every type that uses S, so marker relocations
+ * (RELAX, ALIGN, ASM_EXPAND, ...) cost no symbol lookup.
+ * @return ESP_OK; ESP_ERR_INVALID_SIZE (bad index or value); ESP_ERR_NOT_FOUND
+ *         (undefined symbol); ESP_ERR_NOT_SUPPORTED (common or unloaded section)
+ */
+esp_err_t hr_link_symbol(hr_reloc_t *r);
 
 /* --- helpers for the arch files: byte access that honours word-only memory ----- */
 
 /** Read @p n (1..4) bytes little-endian at @p r's place plus @p off. */
 static inline uint32_t hr_place_read(const hr_reloc_t *r, uint32_t off, unsigned n)
 {
+    uint8_t *p = r->loc + off;
     uint32_t v = 0;
-    for (unsigned i = 0; i < n; i++) {
-        uint8_t *p = r->loc + off + i;
-        uint8_t byte;
-        if (r->word_access_only) {
-            /* Aligned word load, then pick the byte: IRAM faults on narrower loads. */
-            uintptr_t aligned = (uintptr_t)p & ~(uintptr_t)3;
-            uint32_t word = *(volatile uint32_t *)aligned;
-            byte = (uint8_t)(word >> (8 * ((uintptr_t)p & 3)));
-        } else {
-            byte = *p;
-        }
-        v |= (uint32_t)byte << (8 * i);
+    if (!r->word_access_only) {
+        /* Byte-addressable memory; target and host are both little-endian. */
+        memcpy(&v, p, n);
+        return v;
+    }
+    for (unsigned i = 0; i < n; i++, p++) {
+        /* Aligned word load, then pick the byte: IRAM faults on narrower loads. */
+        uint32_t word = *(volatile uint32_t *)((uintptr_t)p & ~(uintptr_t)3);
+        v |= ((word >> (8 * ((uintptr_t)p & 3))) & 0xffu) << (8 * i);
     }
     return v;
 }
@@ -178,17 +203,15 @@ static inline uint32_t hr_place_read(const hr_reloc_t *r, uint32_t off, unsigned
 /** Write the low @p n (1..4) bytes of @p v little-endian at @p r's place plus @p off. */
 static inline void hr_place_write(const hr_reloc_t *r, uint32_t off, unsigned n, uint32_t v)
 {
-    for (unsigned i = 0; i < n; i++) {
-        uint8_t *p = r->loc + off + i;
-        uint8_t byte = (uint8_t)(v >> (8 * i));
-        if (r->word_access_only) {
-            uintptr_t aligned = (uintptr_t)p & ~(uintptr_t)3;
-            unsigned shift = 8 * (unsigned)((uintptr_t)p & 3);
-            volatile uint32_t *word = (volatile uint32_t *)aligned;
-            *word = (*word & ~((uint32_t)0xff << shift)) | ((uint32_t)byte << shift);
-        } else {
-            *p = byte;
-        }
+    uint8_t *p = r->loc + off;
+    if (!r->word_access_only) {
+        memcpy(p, &v, n);
+        return;
+    }
+    for (unsigned i = 0; i < n; i++, p++) {
+        volatile uint32_t *word = (volatile uint32_t *)((uintptr_t)p & ~(uintptr_t)3);
+        unsigned shift = 8 * (unsigned)((uintptr_t)p & 3);
+        *word = (*word & ~((uint32_t)0xff << shift)) | (((v >> (8 * i)) & 0xffu) << shift);
     }
 }
 

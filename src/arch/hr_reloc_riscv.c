@@ -118,10 +118,8 @@ static esp_err_t pc_relative(const hr_reloc_t *r, const char *what, uint32_t v, 
     return ESP_OK;
 }
 
-static void patch32(const hr_reloc_t *r, uint32_t off, uint32_t (*enc)(uint32_t, uint32_t), uint32_t v)
-{
-    hr_place_write(r, off, 4, enc(hr_place_read(r, off, 4), v));
-}
+/** Re-encode the 32-bit instruction at @p off with immediate @p v in format @p enc. */
+#define patch32(r, off, enc, v) hr_place_write((r), (off), 4, enc(hr_place_read((r), (off), 4), (v)))
 
 /** Apply a difference-type change to an @p n-byte field (ADD: +delta, SUB: -delta). */
 static esp_err_t add_delta(const hr_reloc_t *r, unsigned n, int sign)
@@ -133,24 +131,21 @@ static esp_err_t add_delta(const hr_reloc_t *r, unsigned n, int sign)
     return ESP_OK;
 }
 
-esp_err_t hr_arch_relocate(const hr_reloc_t *r)
+esp_err_t hr_arch_relocate(hr_reloc_t *r)
 {
-    uint32_t sa = r->s + (uint32_t)r->a;      /* S + A */
-    uint32_t pcrel = sa - r->p;               /* S + A - P */
-
-    if (r->phase == HR_RELOC_PREPARE) {
-        if (r->type == R_RISCV_PCREL_HI20) {
-            /* Remembered so each PCREL_LO12 can find the value of the AUIPC it points at. */
-            return hr_link_pcrel_hi_add(r->ctx, r->p_link, pcrel);
-        }
-        return ESP_OK;
-    }
-
     switch (r->type) {
     case R_RISCV_NONE:
     case R_RISCV_RELAX:   /* marks a relaxable sequence; modules are linked without relaxation */
     case R_RISCV_ALIGN:   /* alignment padding the linker would shrink when relaxing: nothing to do */
         return ESP_OK;
+    default:
+        break;
+    }
+    ESP_RETURN_ON_ERROR(hr_link_symbol(r), TAG, "relocation %u", (unsigned)r->index);
+    uint32_t sa = r->s + (uint32_t)r->a;      /* S + A */
+    uint32_t pcrel = sa - r->p;               /* S + A - P */
+
+    switch (r->type) {
 
     case R_RISCV_32:      /* word32 = S + A */
         ESP_RETURN_ON_ERROR(need(r, 4), TAG, "place");
@@ -180,18 +175,27 @@ esp_err_t hr_arch_relocate(const hr_reloc_t *r)
     case R_RISCV_PCREL_HI20: /* AUIPC U-type = hi20(S + A - P); any 32-bit value reaches on rv32 */
         ESP_RETURN_ON_ERROR(need(r, 4), TAG, "place");
         patch32(r, 0, enc_u, pcrel);
-        return ESP_OK;
+        /* Remembered for the PCREL_LO12 relocations that point at this AUIPC. */
+        return hr_link_pcrel_hi_add(r->ctx, r->p_link, pcrel);
 
     case R_RISCV_PCREL_LO12_I:
     case R_RISCV_PCREL_LO12_S: {
         /* lo12(S + A - P) of the PCREL_HI20 whose AUIPC is at this relocation's S + A (link address). */
         uint32_t hi_value;
         ESP_RETURN_ON_ERROR(need(r, 4), TAG, "place");
-        ESP_RETURN_ON_FALSE(hr_link_pcrel_hi_find(r->ctx, r->s_link + (uint32_t)r->a, &hi_value) == ESP_OK,
-                            ESP_ERR_NOT_SUPPORTED, TAG,
-                            "relocation %u: PCREL_LO12 points at 0x%08x, where no PCREL_HI20 is", (unsigned)r->index,
-                            (unsigned)(r->s_link + (uint32_t)r->a));
-        patch32(r, 0, r->type == R_RISCV_PCREL_LO12_I ? enc_i : enc_s, hi_value);
+        if (hr_link_pcrel_hi_find(r->ctx, r->s_link + (uint32_t)r->a, &hi_value) != ESP_OK) {
+            if (r->phase == HR_RELOC_APPLY) {
+                return ESP_ERR_NOT_FINISHED;  /* its AUIPC comes later in the file: retried after the pass */
+            }
+            ESP_LOGE(TAG, "relocation %u: PCREL_LO12 points at 0x%08x, where no PCREL_HI20 is", (unsigned)r->index,
+                     (unsigned)(r->s_link + (uint32_t)r->a));
+            return ESP_ERR_NOT_SUPPORTED;
+        }
+        if (r->type == R_RISCV_PCREL_LO12_I) {
+            patch32(r, 0, enc_i, hi_value);
+        } else {
+            patch32(r, 0, enc_s, hi_value);
+        }
         return ESP_OK;
     }
 

@@ -228,11 +228,8 @@ static esp_err_t slot0_op(const hr_reloc_t *r)
     return ESP_OK;
 }
 
-esp_err_t hr_arch_relocate(const hr_reloc_t *r)
+esp_err_t hr_arch_relocate(hr_reloc_t *r)
 {
-    if (r->phase == HR_RELOC_PREPARE) {
-        return ESP_OK;
-    }
     switch (r->type) {
     case R_XTENSA_NONE:
     case R_XTENSA_ASM_EXPAND:   /* marks a call the linker may shorten; modules are linked with --no-relax */
@@ -249,6 +246,12 @@ esp_err_t hr_arch_relocate(const hr_reloc_t *r)
     case R_XTENSA_GNU_VTINHERIT:
     case R_XTENSA_GNU_VTENTRY:
         return ESP_OK;
+    default:
+        break;
+    }
+    ESP_RETURN_ON_ERROR(hr_link_symbol(r), TAG, "relocation %u", (unsigned)r->index);
+
+    switch (r->type) {
 
     case R_XTENSA_32: {         /* word32 = S + A (in place: word += S - S_link) */
         ESP_RETURN_ON_ERROR(need(r, 4), TAG, "place");
