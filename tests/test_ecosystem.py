@@ -127,12 +127,6 @@ def test_component_manifest_packs_with_runtime_files(packed_component: Path) -> 
     assert not missing, f'the packed component lacks files ESP-IDF needs: {missing}'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='hotreload_py/templates is a symbolic link to ../templates, and compote drops symlinked directories, '
-    'so the registry package has no hotreload_py/templates and PackageLoader finds nothing; idf_component.yml '
-    'needs `files: include: ["hotreload_py/templates/*"]` (or the directory must be real)',
-)
 def test_component_manifest_packed_package_renders_templates(packed_component: Path, tmp_path: Path) -> None:
     """The packed hotreload_py, as ESP-IDF runs it from the component directory, finds every template."""
     script = (
