@@ -456,3 +456,28 @@ def test_respond_error_json_escapes_any_message(device: Device) -> None:
     line = re.findall(r'^errjson (.*)$', out, re.M | re.S)[0].split('\nsmall ')[0]
     assert json.loads(line) == {'ok': False, 'error': message}
     assert 'small -1' in out, 'a body that does not fit must be reported, not cut'
+
+
+def test_respond_error_to_http_status(device: Device) -> None:
+    out = device.run('statusmap')
+    table = {(p, e): (int(s), int(n)) for p, e, s, n in re.findall(r'^map (\S+) (\S+) (\d+) (\d+)$', out, re.M)}
+    assert all(status == 401 for (phase, _), (status, _) in table.items() if phase == 'auth')
+    expected = {
+        ('body', 'ESP_ERR_TIMEOUT'): 408,
+        ('body', 'ESP_ERR_INVALID_SIZE'): 400,
+        ('body', 'ESP_ERR_INVALID_ARG'): 400,
+        ('body', 'ESP_ERR_NOT_FOUND'): 400,
+        ('body', 'ESP_ERR_INVALID_CRC'): 401,
+        ('store', 'ESP_ERR_INVALID_SIZE'): 413,
+        ('store', 'ESP_ERR_INVALID_STATE'): 503,
+        ('module', 'ESP_ERR_INVALID_VERSION'): 409,
+        ('module', 'ESP_ERR_HOTRELOAD_ABI_MISMATCH'): 409,
+        ('module', 'ESP_ERR_NOT_FOUND'): 409,
+        ('module', 'ESP_ERR_INVALID_SIZE'): 400,
+        ('module', 'ESP_ERR_NOT_SUPPORTED'): 400,
+        ('module', 'ESP_ERR_NO_MEM'): 503,
+        ('module', 'ESP_ERR_HOTRELOAD_VETOED'): 503,
+    }
+    assert {key: table[key][0] for key in expected} == expected
+    # Every refusal comes with a fix the user can act on.
+    assert all(length > 30 for _, length in table.values())

@@ -231,3 +231,36 @@ def test_store_full_partition_refuses_without_touching_live_modules(store_tool: 
     assert 'error ESP_ERR_INVALID_SIZE' in out
     assert small.read('alpha') == a.read_bytes()
     assert small.read('beta') == b.read_bytes()
+
+
+def _header(seq: int, length: int, name: bytes, data_sha: bytes, firmware: bytes) -> bytes:
+    """A record header as hr_store.c writes it (docs/CONTRACTS.md, "Partition store record")."""
+    body = b'HRSLOT1\0' + seq.to_bytes(4, 'little') + length.to_bytes(4, 'little') + name.ljust(32, b'\0')[:32]
+    body += data_sha + firmware
+    return body + hashlib.sha256(body).digest()
+
+
+def test_store_hostile_headers_are_ignored(store: Store) -> None:
+    """Headers with a valid self-digest but impossible contents are skipped, never trusted (under ASan)."""
+    firmware = bytes([0x11]) * 32
+    good = os.urandom(3000)
+    image = bytearray(os.urandom(PART_SIZE))
+    image[0:144] = _header(5, len(good), b'reloadable', hashlib.sha256(good).digest(), firmware)
+    image[256 : 256 + len(good)] = good
+    hostile = [
+        _header(9, PART_SIZE, b'reloadable', bytes(32), firmware),  # longer than the partition
+        _header(9, 0xFFFFFFFF, b'reloadable', bytes(32), firmware),  # wraps
+        _header(9, 0, b'reloadable', hashlib.sha256(b'').digest(), firmware),  # empty
+        _header(9, 100, b'x' * 32, bytes(32), firmware),  # name without NUL
+        _header(9, 100, b'reloadable', bytes(32), firmware),  # data digest wrong
+    ]
+    for i, header in enumerate(hostile, start=2):
+        image[i * SECTOR : i * SECTOR + 144] = header
+    store.part.write_bytes(bytes(image))
+    assert store.read('reloadable') == good
+    rows = store.listing()
+    assert [(r[0], r[1]) for r in rows] == [(5, 'reloadable')]
+    # The next upload gets a sequence number above every valid record and wins.
+    newer = store.module(2000, seed=9)
+    assert 'ok seq=6' in store.write('reloadable', newer)
+    assert store.read('reloadable') == newer.read_bytes()

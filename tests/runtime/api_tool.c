@@ -23,6 +23,7 @@
  *   status                    hotreload_get_status() and each component's status
  *   json                      the GET /status body
  *   errjson MESSAGE           the error body for MESSAGE
+ *   statusmap                 "map PHASE ERR STATUS" for every phase and error the runtime produces
  * The partition "hotreload" (64 KiB) is backed by PARTFILE. Firmware identity: HR_HOST_FIRMWARE_ID.
  */
 #include <stdio.h>
@@ -240,6 +241,20 @@ int main(int argc, char **argv)
             show_slots();
         } else if (strcmp(step, "status") == 0) {
             show_status();
+        } else if (strcmp(step, "statusmap") == 0) {
+            static const esp_err_t errs[] = {
+                ESP_FAIL, ESP_ERR_NO_MEM, ESP_ERR_INVALID_ARG, ESP_ERR_INVALID_STATE, ESP_ERR_INVALID_SIZE,
+                ESP_ERR_NOT_FOUND, ESP_ERR_NOT_SUPPORTED, ESP_ERR_TIMEOUT, ESP_ERR_INVALID_CRC,
+                ESP_ERR_INVALID_VERSION, ESP_ERR_HOTRELOAD_ABI_MISMATCH, ESP_ERR_HOTRELOAD_VETOED,
+            };
+            static const char *const phases[] = {"auth", "body", "store", "module"};
+            for (int p = 0; p < 4; p++) {
+                for (size_t e = 0; e < sizeof(errs) / sizeof(errs[0]); e++) {
+                    const char *fix = hr_respond_fix(errs[e], (hr_phase_t)p);
+                    printf("map %s %s %d %zu\n", phases[p], esp_err_to_name(errs[e]),
+                           hr_respond_http_status(errs[e], (hr_phase_t)p), strlen(fix));
+                }
+            }
         } else if (strcmp(step, "errjson") == 0) {
             char buf[512];
             int n = hr_respond_error_json(buf, sizeof(buf), argv[++i]);
