@@ -554,12 +554,7 @@ esp_err_t httpd_start(httpd_handle_t *handle, const httpd_config_t *config)
         ESP_LOGE(TAG, "the simulated device runs one HTTP server");
         return ESP_ERR_HTTPD_TASK;
     }
-    /* HR_SIM_HTTP_PORT (set by `hotreload sim run --http 127.0.0.1:PORT`) overrides the port. */
     uint16_t port = config->server_port;
-    const char *override = sim_getenv("HR_SIM_HTTP_PORT");
-    if (override != NULL) {
-        port = (uint16_t)strtoul(override, NULL, 10);
-    }
     server_t *srv = calloc(1, sizeof(*srv));
     httpd_uri_t *uris = calloc(config->max_uri_handlers, sizeof(*uris));
     if (srv == NULL || uris == NULL) {
