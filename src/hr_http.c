@@ -365,6 +365,7 @@ esp_err_t hotreload_server_start(const hotreload_server_config_t *config)
 
     httpd_config_t httpd_config = HTTPD_DEFAULT_CONFIG();
     httpd_config.server_port = config->port ? config->port : CONFIG_HOTRELOAD_SERVER_PORT;
+    /* An application's own esp_http_server with default settings already uses the default control port. */
     httpd_config.ctrl_port = (uint16_t)(httpd_config.ctrl_port + 1);
     httpd_config.recv_wait_timeout = (uint16_t)(config->recv_timeout_s ? config->recv_timeout_s
                                                 : CONFIG_HOTRELOAD_RECV_TIMEOUT_S);

@@ -29,8 +29,8 @@ static const uint8_t HEADER_MAGIC[8] = {'H', 'R', 'S', 'L', 'O', 'T', '1', '\0'}
 _Static_assert(HDR_SELF_SHA + HR_STORE_ID_SIZE == HR_STORE_HEADER_SIZE, "header layout");
 _Static_assert(HR_STORE_HEADER_SIZE <= HR_STORE_DATA_OFFSET, "header overlaps data");
 
-/* Bytes read per flash access while hashing a record. */
-#define READ_CHUNK 512
+/* Bytes read per flash access while hashing a record (on the caller's stack: app_main's is small). */
+#define READ_CHUNK 256
 
 struct hr_store {
     const esp_partition_t *part;
