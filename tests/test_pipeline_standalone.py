@@ -29,6 +29,8 @@ from hotreload_py.manifest import load_manifest
 
 FIXTURE = REPO_ROOT / 'tests' / 'fixtures' / 'pipeline' / 'standalone'
 TOOLCHAIN_NAMES = ['rv32-gcc', 'xtensa-call0-gcc', 'xtensa-windowed-clang']
+#: Builds with the authentication key compiled in (hotreload_init(AUTH ON)).
+AUTH_TOOLCHAINS = {'rv32-gcc'}
 EXPORTS = {
     'reloadable': ['reloadable_add', 'reloadable_arith', 'reloadable_greet', 'reloadable_len'],
     'other': ['other_scale'],
@@ -75,6 +77,7 @@ def _configure(toolchain: str, source: Path, build: Path) -> Project:
         str(build),
         f'-DHOTRELOAD_DIR={REPO_ROOT}',
         f'-DCMAKE_TOOLCHAIN_FILE={REPO_ROOT / "cmake" / "toolchains" / f"{toolchain}.cmake"}',
+        f'-DFIXTURE_AUTH={"ON" if toolchain in AUTH_TOOLCHAINS else "OFF"}',
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -92,14 +95,17 @@ def _fresh_project(root: Path, toolchain: str) -> Project:
 _built: dict[str, Project] = {}
 
 
-@pytest.fixture(params=TOOLCHAIN_NAMES, ids=TOOLCHAIN_NAMES)
-def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """The fixture project built once per session with each toolchain."""
-    name: str = request.param
+def _session_project(tmp_path_factory: pytest.TempPathFactory, name: str) -> Project:
     if name not in _built:
         require_toolchain(name)
         _built[name] = _fresh_project(tmp_path_factory.mktemp(f'pipeline-{name}'), name)
     return _built[name]
+
+
+@pytest.fixture(params=TOOLCHAIN_NAMES, ids=TOOLCHAIN_NAMES)
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The fixture project built once per session with each toolchain."""
+    return _session_project(tmp_path_factory, request.param)
 
 
 def _section_data(path: Path, name: str) -> bytes:
@@ -144,7 +150,10 @@ def test_pipeline_manifest_describes_build(project: Project) -> None:
     assert manifest.build_dir == str(project.build)
     assert manifest.project_dir == str(project.source)
     assert manifest.partition_label == protocol.DEFAULT_PARTITION_LABEL
-    assert manifest.auth_key_file is None
+    if project.toolchain in AUTH_TOOLCHAINS:
+        assert manifest.auth_key_file == str(project.build / protocol.BUILD_SUBDIR / protocol.AUTH_KEY_NAME)
+    else:
+        assert manifest.auth_key_file is None
     assert [c.name for c in manifest.components] == ['reloadable', 'other']
     for entry in manifest.components:
         assert entry.exports == EXPORTS[entry.name]
@@ -217,6 +226,15 @@ def test_pipeline_stubs_replace_component_code_in_firmware(project: Project) -> 
     assert 'counter' in {s.name for s in elf.load(project.module('reloadable')).symbols}
 
 
+@pytest.mark.parametrize('name', sorted(AUTH_TOOLCHAINS))
+def test_pipeline_auth_key_compiled_into_firmware(tmp_path_factory: pytest.TempPathFactory, name: str) -> None:
+    project = _session_project(tmp_path_factory, name)
+    key_file = Path(load_manifest(project.build).auth_key_file or '')
+    key = bytes.fromhex(key_file.read_text().strip())
+    assert len(key) == 32
+    assert _symbol_bytes(project.firmware, 'hotreload_auth_key', 0, 32) == key
+
+
 # --- incremental builds (rv32) ----------------------------------------------------
 
 
@@ -262,6 +280,7 @@ def test_pipeline_incremental_new_export_regenerates_stubs_and_relinks(rv32_proj
 
 def test_pipeline_incremental_firmware_change_relinks_module(rv32_project: Project) -> None:
     p = rv32_project
+    key = (p.build / protocol.BUILD_SUBDIR / protocol.AUTH_KEY_NAME).read_text()
     _edit(p.source / 'firmware' / 'main.c', 'fw_last_log = text;', 'fw_last_log = text + 0;\n    fw_last_log++;')
     out = p.ninja()
     assert 'Linking C executable' in out
@@ -270,6 +289,7 @@ def test_pipeline_incremental_firmware_change_relinks_module(rv32_project: Proje
     assert 'first pass' not in out  # module objects untouched
     for name in EXPORTS:
         assert _info(p.module(name))['firmware_sha256'] == _sha256(p.firmware)
+    assert (p.build / protocol.BUILD_SUBDIR / protocol.AUTH_KEY_NAME).read_text() == key  # made once per build dir
 
 
 def test_pipeline_incremental_new_library_call_keeps_it_in_firmware(rv32_project: Project) -> None:
