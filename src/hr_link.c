@@ -14,6 +14,7 @@
  * references to them still change because P moved, and the arch code
  * recomputes them from the new P.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,17 +75,19 @@ static esp_err_t __attribute__((noinline)) resolve_sym_slow(const hr_load_ctx_t 
 /** New and link-time address of symbol @p index. */
 static inline esp_err_t resolve_sym(const hr_load_ctx_t *ctx, uint32_t index, uint32_t *s, uint32_t *s_link)
 {
-    /* Fast path: a module symbol inside a loaded section (the common case). */
+    /* Fast path: a module symbol inside a loaded section (the common case); reads only st_value and st_shndx. */
     if (index != 0 && index < ctx->sym_count) {
-        Elf32_Sym sym;
-        read_sym(ctx, index, &sym);
-        uint32_t shndx = sym.st_shndx;
+        const uint8_t *p = ctx->symtab + (size_t)index * sizeof(Elf32_Sym);
+        uint32_t value;
+        uint16_t shndx;
+        memcpy(&value, p + offsetof(Elf32_Sym, st_value), sizeof(value));
+        memcpy(&shndx, p + offsetof(Elf32_Sym, st_shndx), sizeof(shndx));
         if (shndx != SHN_UNDEF && shndx < ctx->shnum) {
             const hr_sect_t *sect = &ctx->sects[shndx];
-            uint32_t off = sym.st_value - sect->link_addr;
-            if (sect->loaded && sym.st_value >= sect->link_addr && off <= sect->size) {
+            uint32_t off = value - sect->link_addr;
+            if (sect->loaded && value >= sect->link_addr && off <= sect->size) {
                 *s = sect->run_addr + off;
-                *s_link = sym.st_value;
+                *s_link = value;
                 return ESP_OK;
             }
         }
@@ -122,11 +125,12 @@ esp_err_t hr_link_symbol(hr_reloc_t *r)
     return resolve_sym(r->ctx, r->sym, &r->s, &r->s_link);
 }
 
-/** Apply relocation @p i of the relocation section @p sh; @p r holds the fields common to the section. */
-static inline esp_err_t apply_one(hr_reloc_t *r, const Elf32_Shdr *sh, const hr_sect_t *target, uint32_t i)
+/** Apply relocation @p i (at @p entry in the file) of the relocation section @p sh; @p r holds the section's fields. */
+static inline esp_err_t apply_one(hr_reloc_t *r, const Elf32_Shdr *sh, const hr_sect_t *target, const uint8_t *entry,
+                                  uint32_t i)
 {
     Elf32_Rela rel;
-    memcpy(&rel, r->ctx->elf + sh->sh_offset + (size_t)i * RELA_SIZE, sizeof(rel));
+    memcpy(&rel, entry, sizeof(rel));
     uint32_t off = rel.r_offset - target->link_addr;
     if (rel.r_offset < target->link_addr || off >= target->size) {
         ESP_LOGE(TAG, "relocation %u: place 0x%x is outside section %u (0x%x+0x%x)", (unsigned)i,
@@ -182,8 +186,9 @@ esp_err_t hr_link_relocate(hr_load_ctx_t *ctx)
         uint32_t count = target != 0 ? sh.sh_size / RELA_SIZE : 0;
         const hr_sect_t *sect = &ctx->sects[target];
         hr_reloc_t r = { .ctx = ctx, .phase = HR_RELOC_APPLY, .word_access_only = sect->word_access_only };
-        for (uint32_t i = 0; i < count; i++) {
-            esp_err_t err = apply_one(&r, &sh, sect, i);
+        const uint8_t *entry = ctx->elf + sh.sh_offset;
+        for (uint32_t i = 0; i < count; i++, entry += RELA_SIZE) {
+            esp_err_t err = apply_one(&r, &sh, sect, entry, i);
             if (err == ESP_ERR_NOT_FINISHED) {
                 err = defer(ctx, s, i);
             }
@@ -203,7 +208,9 @@ esp_err_t hr_link_relocate(hr_load_ctx_t *ctx)
         hr_load_shdr(ctx, ctx->deferred[d].section, &sh);
         const hr_sect_t *sect = &ctx->sects[sh.sh_info];
         hr_reloc_t r = { .ctx = ctx, .phase = HR_RELOC_RETRY, .word_access_only = sect->word_access_only };
-        ESP_RETURN_ON_ERROR(apply_one(&r, &sh, sect, ctx->deferred[d].index), TAG, "deferred relocation");
+        uint32_t i = ctx->deferred[d].index;
+        ESP_RETURN_ON_ERROR(apply_one(&r, &sh, sect, ctx->elf + sh.sh_offset + (size_t)i * RELA_SIZE, i), TAG,
+                            "deferred relocation");
     }
     return ESP_OK;
 }
