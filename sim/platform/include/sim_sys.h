@@ -76,21 +76,19 @@ extern "C" {
 #define SIM_NR_CLOCK_NANOSLEEP64   407
 #define SIM_NR_PPOLL_TIME64        414
 
-/** @name Linux constants the platform uses (asm-generic values; Xtensa's differ only where noted)
+/** @name Linux constants the platform uses (asm-generic values; Xtensa's differ where noted, checked under qemu-xtensa -strace)
  * @{
  */
 #define SIM_AT_FDCWD       (-100)
 #define SIM_O_RDONLY       0
 #define SIM_O_WRONLY       1
 #define SIM_O_RDWR         2
-#if defined(__XTENSA__)
-#define SIM_O_CREAT        0x100
+#define SIM_O_CREAT        0x40
 #define SIM_O_TRUNC        0x200
+#if defined(__XTENSA__)
 #define SIM_O_NONBLOCK     0x80
 #define SIM_MAP_ANONYMOUS  0x800
 #else
-#define SIM_O_CREAT        0x40
-#define SIM_O_TRUNC        0x200
 #define SIM_O_NONBLOCK     0x800
 #define SIM_MAP_ANONYMOUS  0x20
 #endif
