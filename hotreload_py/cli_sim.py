@@ -1,7 +1,110 @@
-"""CLI commands: sim (filled in by its owner)."""
+"""CLI commands: sim build, sim run, sim demo (the simulated device)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from hotreload_py import sim, sim_demo
+
+_BUILD_DIR_HELP = 'Build directory of the simulated device (firmware, modules, manifest, partition file).'
+
+
+@click.group('sim')
+def sim_group() -> None:
+    """The simulated device: the hotreload runtime as a process under QEMU user emulation, serving HTTP locally."""
+
+
+@sim_group.command('build')
+@click.option(
+    '--arch',
+    type=click.Choice(sorted(sim.SIM_ARCHES)),
+    default='riscv32',
+    show_default=True,
+    help='Instruction set of the simulated device (riscv32: ESP32-C3 memory map, xtensa: ESP32-S3).',
+)
+@click.option(
+    '--component',
+    'components',
+    multiple=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Directory of a reloadable component (ESP-IDF layout); repeatable. Default: the seed README's `reloadable`.",
+)
+@click.option(
+    '--build-dir',
+    '-B',
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path('build-sim'),
+    show_default=True,
+    help=_BUILD_DIR_HELP,
+)
+@click.option('--no-auth', is_flag=True, help='Build the firmware without an authentication key.')
+def build_cmd(arch: str, components: tuple[Path, ...], build_dir: Path, no_auth: bool) -> None:
+    """Build the simulated device's firmware and its modules with the standalone pipeline."""
+    manifest = sim.build(arch, build_dir, components, auth=not no_auth, echo=lambda line: click.echo(line, err=True))
+    click.echo(f'built {manifest.firmware_elf} and {", ".join(c.module for c in manifest.components)}')
+
+
+@sim_group.command('run')
+@click.option(
+    '--build-dir',
+    '-B',
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path('build-sim'),
+    show_default=True,
+    help=_BUILD_DIR_HELP,
+)
+@click.option(
+    '--http', 'http', default='127.0.0.1:8080', show_default=True, help='Where the device serves HTTP: 127.0.0.1:PORT.'
+)
+@click.option(
+    '--mode',
+    type=click.Choice(['cooperative', 'immediate']),
+    default='cooperative',
+    show_default=True,
+    help='Cooperative: the application reloads at its safe point; immediate: the server reloads at once.',
+)
+@click.option(
+    '--period',
+    type=float,
+    default=1.0,
+    show_default=True,
+    help='Seconds between two calls of the module by the application.',
+)
+def run_cmd(build_dir: Path, http: str, mode: str, period: float) -> None:
+    """Start the simulated device and stream its output until it exits or Ctrl-C."""
+    device = sim.SimDevice(
+        build_dir, port=sim.parse_http(http), mode=mode, period_ms=int(period * 1000), echo=click.echo
+    )
+    try:
+        device.start()
+        click.echo(
+            f'-- device at {device.url}; reload with: hotreload reload --url {device.url} --build-dir {build_dir}',
+            err=True,
+        )
+        device.wait()
+    finally:
+        device.stop()
+
+
+@sim_group.command('demo')
+@click.option(
+    '--arch',
+    type=click.Choice(sorted(sim.SIM_ARCHES)),
+    default='riscv32',
+    show_default=True,
+    help='Instruction set of the simulated device.',
+)
+@click.option(
+    '--work-dir',
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help='Keep the scratch component and build here (default: a temporary directory).',
+)
+def demo_cmd(arch: str, work_dir: Path | None) -> None:
+    """Build, start, edit, reload and show the new output on the simulated device, with the time of each phase."""
+    sim_demo.demo(work_dir, arch, echo=click.echo)
+
+
+COMMANDS: list[click.Command] = [sim_group]
