@@ -311,23 +311,48 @@ def test_pipeline_incremental_new_library_call_keeps_it_in_firmware(rv32_project
 # --- configure-time errors -----------------------------------------------------------
 
 
-def _configure_error(tmp_path: Path, body: str) -> str:
+def _configure_small(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
     require_toolchain('rv32-gcc')
     source = tmp_path / 'src'
-    source.mkdir(parents=True)
+    source.mkdir(parents=True, exist_ok=True)
     (source / 'a.c').write_text('int a_fn(void) { return 1; }\n')
     (source / 'CMakeLists.txt').write_text(
-        f'cmake_minimum_required(VERSION 3.19)\nproject(bad C ASM)\ninclude({REPO_ROOT}/cmake/hotreload.cmake)\n{body}'
+        'cmake_minimum_required(VERSION 3.19)\nproject(small C ASM)\n'
+        f'include({REPO_ROOT}/cmake/hotreload.cmake)\n{body}'
     )
     toolchain = REPO_ROOT / 'cmake' / 'toolchains' / 'rv32-gcc.cmake'
-    result = subprocess.run(
+    return subprocess.run(
         ['cmake', '-G', 'Ninja', '-S', str(source), '-B', str(tmp_path / 'b'), f'-DCMAKE_TOOLCHAIN_FILE={toolchain}'],
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def _configure_error(tmp_path: Path, body: str) -> str:
+    result = _configure_small(tmp_path, body)
     assert result.returncode != 0
     return ' '.join(result.stderr.split())
+
+
+def test_pipeline_firmware_without_reloadable_components(tmp_path: Path) -> None:
+    (tmp_path / 'src').mkdir()
+    (tmp_path / 'src' / 'main.c').write_text(
+        '#include "hotreload_table.h"\n'
+        'int main(void) { return (int)hotreload_table_count + (hotreload_tables[0] != 0); }\n'
+    )
+    body = (
+        'add_executable(fw main.c)\n'
+        f'target_include_directories(fw PRIVATE {REPO_ROOT}/include)\n'
+        'target_link_options(fw PRIVATE --specs=picolibc.specs)\n'
+        'target_compile_options(fw PRIVATE --specs=picolibc.specs)\n'
+        'hotreload_add_firmware(fw)\n'
+    )
+    result = _configure_small(tmp_path, body)
+    assert result.returncode == 0, result.stderr
+    subprocess.run(['ninja', '-C', str(tmp_path / 'b'), '-j2'], check=True, capture_output=True)
+    assert load_manifest(tmp_path / 'b').components == []
+    assert 'hotreload_tables' in elf.load(tmp_path / 'b' / 'fw').defined_globals()
 
 
 def test_pipeline_rejects_library_without_sources(tmp_path: Path) -> None:
