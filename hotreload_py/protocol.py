@@ -51,6 +51,14 @@ STATUS_MODULES = 'modules'
 STATUS_MODULE_NAME = 'name'
 STATUS_MODULE_LOADED = 'loaded'
 STATUS_MODULE_SHA256 = 'sha256'
+#: GET /status: true while an uploaded module waits for the application's safe point (cooperative mode).
+STATUS_UPDATE_PENDING = 'update_pending'
+#: GET /status: successful reloads since boot; with STATUS_UPDATE_PENDING it tells a staged reload's outcome.
+STATUS_RELOAD_COUNT = 'reload_count'
+#: GET /status: how long the last successful load took, in microseconds.
+STATUS_LAST_LOAD_US = 'last_load_us'
+#: GET /status: present after a failure: {"code": "<esp_err_t name>", "message": "<what to do>"}.
+STATUS_LAST_ERROR = 'last_error'
 #: POST /reload, /upload-and-reload: time the device spent loading and relocating, in microseconds.
 RESP_LOAD_US = 'load_us'
 #: POST /reload, /upload-and-reload: true when the new code already runs, false when it
