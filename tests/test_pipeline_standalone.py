@@ -365,3 +365,57 @@ def test_pipeline_rejects_unknown_argument_and_bad_name(tmp_path: Path) -> None:
     assert 'hotreload_add_reloadable: unknown argument(s) FOO' in err
     err = _configure_error(tmp_path / 'y', 'add_library(a STATIC a.c)\nhotreload_add_reloadable(a NAME 9lives)\n')
     assert "component name '9lives' must be a C identifier" in err
+
+
+# --- ESP-IDF glue logic, run by CMake in script mode ------------------------------------
+
+
+def _cmake_script(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
+    require_executable('cmake')
+    script = tmp_path / 'script.cmake'
+    script.write_text(
+        'cmake_minimum_required(VERSION 3.19)\n'
+        f'include({REPO_ROOT}/cmake/hotreload.cmake)\ninclude({REPO_ROOT}/cmake/hotreload_idf.cmake)\n{body}'
+    )
+    return subprocess.run(['cmake', '-P', str(script)], capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize(
+    ('config', 'args', 'expected_args', 'expected_flag'),
+    [
+        ('', 'RELOADABLE INCLUDE_DIRS include SRCS a.c', 'INCLUDE_DIRS;include;SRCS;a.c', 'TRUE'),
+        ('', 'SRCS a.c RELOADABLE PRIV_REQUIRES esp_system', 'SRCS;a.c;PRIV_REQUIRES;esp_system', 'TRUE'),
+        ('', 'SRCS a.c', 'SRCS;a.c', 'FALSE'),
+        ('other;comp', 'SRCS a.c', 'SRCS;a.c', 'TRUE'),
+        ('other comp', 'SRCS a.c', 'SRCS;a.c', 'TRUE'),
+        ('other, comp', 'SRCS a.c', 'SRCS;a.c', 'TRUE'),
+        ('other;compx', 'SRCS a.c', 'SRCS;a.c', 'FALSE'),
+    ],
+)
+def test_pipeline_idf_register_begin_strips_keyword_and_reads_config(
+    tmp_path: Path, config: str, args: str, expected_args: str, expected_flag: str
+) -> None:
+    result = _cmake_script(
+        tmp_path,
+        f'set(COMPONENT_NAME comp)\nset(CONFIG_HOTRELOAD_COMPONENTS "{config}")\n'
+        f'__hotreload_idf_register_begin(out flag {args})\nmessage("ARGS=${{out}}|FLAG=${{flag}}")\n',
+    )
+    assert result.returncode == 0, result.stderr
+    assert f'ARGS={expected_args}|FLAG={expected_flag}' in result.stderr
+
+
+@pytest.mark.parametrize(
+    ('name', 'message'),
+    [
+        ('main', "component 'main' cannot be RELOADABLE: it holds app_main"),
+        ('hotreload', "component 'hotreload' is hotreload itself and cannot be RELOADABLE"),
+    ],
+)
+def test_pipeline_idf_register_begin_rejects_main_and_itself(tmp_path: Path, name: str, message: str) -> None:
+    result = _cmake_script(
+        tmp_path,
+        '__hotreload_set_property(HOTRELOAD_IDF_COMPONENT hotreload)\n'
+        f'set(COMPONENT_NAME {name})\n__hotreload_idf_register_begin(out flag RELOADABLE SRCS a.c)\n',
+    )
+    assert result.returncode != 0
+    assert message in ' '.join(result.stderr.split())
