@@ -294,15 +294,15 @@ int hr_respond_status_json(char *buf, size_t size, const hotreload_status_t *st,
     hr_json_key_hex(&j, HR_PROTO_STATUS_FIRMWARE_SHA256, st->firmware_id, sizeof(st->firmware_id));
     hr_json_key_bool(&j, HR_PROTO_STATUS_AUTH, auth);
     hr_json_key_str(&j, "mode", mode_name(st->mode));
-    hr_json_key_bool(&j, "update_pending", st->update_pending);
-    hr_json_key_int(&j, "reload_count", st->reload_count);
+    hr_json_key_bool(&j, HR_PROTO_STATUS_UPDATE_PENDING, st->update_pending);
+    hr_json_key_int(&j, HR_PROTO_STATUS_RELOAD_COUNT, st->reload_count);
     hr_json_key_int(&j, "loaded_count", (long long)st->loaded_count);
     hr_json_key_int(&j, "export_count", st->export_count);
     hr_json_key_int(&j, "image_size", st->image_size);
-    hr_json_key_int(&j, "last_load_us", st->last_load_time_us);
+    hr_json_key_int(&j, HR_PROTO_STATUS_LAST_LOAD_US, st->last_load_time_us);
     hr_json_key_int(&j, "free_heap", (long long)free_heap);
     if (st->last_error != ESP_OK) {
-        hr_json_key_object(&j, "last_error");
+        hr_json_key_object(&j, HR_PROTO_STATUS_LAST_ERROR);
         hr_json_key_str(&j, "code", esp_err_to_name(st->last_error));
         hr_json_key_str(&j, "message", st->last_error_msg);
         hr_json_close(&j, '}');
