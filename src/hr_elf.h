@@ -173,9 +173,6 @@ typedef struct {
 #define R_RISCV_SET16 55
 #define R_RISCV_SET32 56
 #define R_RISCV_32_PCREL 57
-#define R_RISCV_PLT32 59
-#define R_RISCV_SET_ULEB128 60
-#define R_RISCV_SUB_ULEB128 61
 
 /* Xtensa relocation types (binutils include/elf/xtensa.h), sorted by value. */
 #define R_XTENSA_NONE 0

@@ -265,8 +265,8 @@ esp_err_t hr_arch_relocate(hr_reloc_t *r)
         return ESP_OK;
 
     default:
-        ESP_LOGE(TAG, "relocation %u: RISC-V relocation type %u is not supported (GOT, TLS, 64-bit and "
-                 "ULEB128 relocations cannot occur in a module built without -fPIC)",
+        ESP_LOGE(TAG, "relocation %u: RISC-V relocation type %u is not supported in a module (no GOT, PLT, TLS, "
+                 "64-bit or ULEB128 relocations: build it without -fPIC and without C++ exceptions)",
                  (unsigned)r->index, (unsigned)r->type);
         return ESP_ERR_NOT_SUPPORTED;
     }
