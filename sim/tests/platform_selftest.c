@@ -8,7 +8,7 @@
  *        code reuse at one address, and an HTTP echo server.
  *
  * tests/test_sim_platform.py runs it under qemu and talks to it. Prints
- * "name: value" lines; serves until POST /quit.
+ * "name: value" lines, then serves on 127.0.0.1:<argv[1]> until POST /quit.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -96,8 +96,6 @@ static esp_err_t quit_handler(httpd_req_t *req)
 
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
     if (sim_mem_init() != ESP_OK) {
         return 1;
     }
@@ -114,7 +112,7 @@ int main(int argc, char **argv)
 
     httpd_handle_t server;
     httpd_config_t config = HTTPD_DEFAULT_CONFIG();
-    config.server_port = 8080;
+    config.server_port = argc > 1 ? (uint16_t)strtoul(argv[1], NULL, 10) : 8080;
     config.recv_wait_timeout = 2;
     config.lru_purge_enable = true;
     if (httpd_start(&server, &config) != ESP_OK) {
