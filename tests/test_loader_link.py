@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import require_toolchain
+from elftools.elf.elffile import ELFFile
 from loader import loaderlib as ll
 
 from hotreload_py.toolchains import TOOLCHAINS, Toolchain
@@ -188,3 +189,25 @@ def test_loader_link_riscv_uses_pcrel_pairs(tmp_path_factory: pytest.TempPathFac
     mod = built_module(tmp_path_factory, 'rv32-gcc', 'medany')
     counts = ll.elf.load(mod.packaged).reloc_counts
     assert counts.get('R_RISCV_PCREL_HI20', 0) > 0 and counts.get('R_RISCV_PCREL_LO12_I', 0) > 0, counts
+
+
+def test_loader_link_pcrel_lo12_before_its_hi20_still_matches(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """Relocation order is not guaranteed: with .rela.text reversed, every PCREL_LO12 comes before its AUIPC."""
+    mod = built_module(tmp_path_factory, 'rv32-gcc', 'medany')
+    data = bytearray(mod.packaged.read_bytes())
+    with mod.packaged.open('rb') as stream:
+        rela = ELFFile(stream).get_section_by_name('.rela.text')
+        assert rela is not None
+        start, size = rela['sh_offset'], rela['sh_size']
+    entries = [data[start + i : start + i + 12] for i in range(0, size, 12)]
+    data[start : start + size] = b''.join(reversed(entries))
+    reordered = tmp_path / 'reordered.so'
+    reordered.write_bytes(bytes(data))
+    at = dict(zip(ll.KINDS, PLACEMENTS['riscv32'][1], strict=True))
+    reference = tmp_path / 'reference.elf'
+    assert ll.link(mod.toolchain, mod.objects, mod.fw_script, reference, at).returncode == 0
+    loaded = ll.run_loader(host_loader(tmp_path_factory, 'riscv32'), reordered, mod.exports, at, tmp_path / 'out')
+    assert loaded.result == 'ESP_OK', loaded.stdout
+    _compare(mod, loaded, reference)
