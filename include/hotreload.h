@@ -268,7 +268,7 @@ typedef struct {
     bool update_pending;                        /*!< hotreload_update_available() */
     hotreload_mode_t mode;                      /*!< the server's reload mode (never HOTRELOAD_MODE_DEFAULT) */
     esp_err_t last_error;                       /*!< the last failed operation's error, ESP_OK if none */
-    char last_error_msg[96];                    /*!< what failed and what to do, "" if none */
+    char last_error_msg[192];                   /*!< what failed and what to do, "" if none */
     int64_t last_load_time_us;                  /*!< duration of the last successful load or reload */
     int64_t last_load_at_us;                    /*!< esp_timer time when it finished; 0 if never */
 } hotreload_status_t;

@@ -31,6 +31,8 @@
 
 static const char *TAG = "hotreload";
 
+_Static_assert(HR_RUNTIME_MSG_MAX == sizeof(((hotreload_status_t *)0)->last_error_msg), "message sizes");
+
 typedef struct {
     hr_image_t *image;
     hotreload_module_status_t status;

@@ -27,7 +27,7 @@ extern "C" {
 const hr_mem_port_t *hr_mem_default_port(bool spiram);
 
 /** Longest message kept for the last error. */
-#define HR_RUNTIME_MSG_MAX 96
+#define HR_RUNTIME_MSG_MAX 192
 
 /**
  * @brief Start storing an upload in the partition.
