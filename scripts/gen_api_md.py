@@ -8,8 +8,8 @@ Usage:
 Reads the subset of Doxygen the public header uses: a documentation block
 (`/** ... */`) before a function, typedef, structure, enumeration or macro;
 `/*!< ... */` after a member, enumerator or macro; `@brief`, `@param`,
-`@return`/`@retval` lists, `@note`, `@warning`, `@code`/`@endcode`, and
-`@name` groups. Anything else in a block is kept as text, so nothing written
+`@return`/`@retval` lists, `@note`, `@warning`, `@code`/`@endcode`, `@name`
+groups, and `@cond`/`@endcond` (hidden). Anything else in a block is kept as text, so nothing written
 in the header is lost. No Doxygen installation is needed.
 """
 
@@ -286,6 +286,15 @@ def parse_header(text: str) -> tuple[Doc, list[Item]]:
         if match.start() < consumed_until:
             continue
         body = match.group(1)
+        if body.strip() == '@cond':
+            # Doxygen hides everything up to the matching @endcond; so does API.md.
+            end = text.find('@endcond', match.end())
+            if end == -1:
+                raise ApiDocError('@cond has no matching @endcond')
+            consumed_until = end
+            continue
+        if body.strip() == '@endcond':
+            continue
         if '@file' in body:
             file_doc = parse_doc(body)
             continue

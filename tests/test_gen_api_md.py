@@ -45,6 +45,12 @@ typedef struct {
     const char *label;  /*!< shown in logs | with a pipe */
 } sample_config_t;
 
+/** @cond */
+#if defined(CONFIG_SAMPLE_HIDDEN)
+#define SAMPLE_HIDDEN 1
+#endif
+/** @endcond */
+
 /** Default settings. */
 #define SAMPLE_CONFIG_DEFAULT() { \
     .count = 1,                   \
@@ -127,6 +133,11 @@ def test_gen_api_md_renders_macros_typedefs_and_groups(sample_md: str) -> None:
     assert 'typedef int (*sample_cb_t)(int item);' in sample_md
     assert '| `SAMPLE_ERR_OOPS` | `(SAMPLE_ERR_BASE + 1)` | it went wrong |' in sample_md
     assert 'A sample header.\n\nLonger text about it.' in sample_md
+
+
+def test_gen_api_md_hides_cond_sections(sample_md: str) -> None:
+    assert 'SAMPLE_HIDDEN' not in sample_md
+    assert '### SAMPLE_CONFIG_DEFAULT' in sample_md
 
 
 def test_gen_api_md_undocumentable_block_fails_naming_it(gen: ModuleType) -> None:
