@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import struct
 import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -210,3 +212,20 @@ def test_test_app_qemu_image_holds_firmware_and_module_partition(tmp_path: Path)
     assert data[0x10000 : 0x10000 + 300] == b'A' * 300
     assert data[0x190000 : 0x190000 + 50] == b'M' * 50
     assert data[0x190000 + 50 :] == b'\xff' * (len(data) - 0x190000 - 50)
+
+
+def test_test_app_runner_skips_cleanly_without_idf(tmp_path: Path) -> None:
+    """pytest_hotreload.py collects and skips every device test with a reason when ESP-IDF is absent."""
+    env = {key: value for key, value in os.environ.items() if key != 'IDF_PATH'}
+    result = subprocess.run(
+        [sys.executable, '-m', 'pytest', str(TEST_APP / 'pytest_hotreload.py'), '-q', '-rs', '-p', 'no:cacheprovider'],
+        cwd=REPO_ROOT,
+        env={**env, 'PYTEST_ADDOPTS': f'--basetemp={tmp_path / "inner"}'},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert '1 passed, 5 skipped' in result.stdout, result.stdout
+    assert result.stdout.count('needs ESP-IDF: IDF_PATH is not set') == 3, result.stdout
