@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import sys
 import time
 from collections.abc import Iterator
@@ -37,6 +38,9 @@ UPLOAD_TIMEOUT = 60.0
 CHUNK_SIZE = 4096
 
 FLASH_HINT = 'flash the firmware (idf.py flash)'
+
+# httpx logs every request at INFO, which the CLI shows; the tools say what matters themselves.
+logging.getLogger('httpx').setLevel(logging.WARNING)
 
 
 class DeviceUnreachableError(DeviceError):

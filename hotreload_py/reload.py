@@ -21,6 +21,9 @@ from hotreload_py.client import FLASH_HINT, DeviceClient, FirmwareMismatchError,
 from hotreload_py.errors import BuildError, DeviceError
 from hotreload_py.manifest import ComponentEntry, Manifest, load_manifest
 
+#: Seconds to wait for the application to load a staged upload at its safe point.
+SAFE_POINT_WAIT = 5.0
+
 #: Receives each line of progress or build output meant for the user.
 Echo = Callable[[str], None]
 
@@ -46,17 +49,25 @@ class ReloadReport:
     unchanged: list[str] = field(default_factory=list)
 
     def timing_line(self) -> str:
-        return f'build {self.build_ms:.0f} ms, upload {self.upload_ms:.0f} ms, load {self.load_ms:.0f} ms'
+        load = 'load at the safe point' if self.staged else f'load {_ms(self.load_ms)}'
+        return f'build {_ms(self.build_ms)}, upload {_ms(self.upload_ms)}, {load}'
 
     def summary(self) -> str:
         parts = []
         if self.reloaded:
             parts.append(f'reloaded {", ".join(self.reloaded)}')
         if self.staged:
-            parts.append(f'staged {", ".join(self.staged)} (the application loads it at its next safe point)')
+            parts.append(
+                f'staged {", ".join(self.staged)} (the application has not reached its safe point yet; '
+                'it loads the module there)'
+            )
         if self.unchanged:
             parts.append(f'{", ".join(self.unchanged)} unchanged: the device already runs it')
         return '; '.join(parts) or 'nothing to reload'
+
+
+def _ms(value: float) -> str:
+    return f'{value:.1f} ms' if value < 10 else f'{value:.0f} ms'
 
 
 def file_sha256(path: Path) -> str:
@@ -168,6 +179,35 @@ def running_modules(device_status: dict[str, object]) -> dict[str, str]:
     return running
 
 
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def wait_for_safe_point(client: DeviceClient, reloads_before: int | None, seconds: float) -> float | None:
+    """After a staged upload, poll the device until the application has loaded it.
+
+    Returns the load time in ms, or None when the application did not reach its
+    safe point within seconds. DeviceError when the application's reload failed.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        body = client.status().body
+        if body.get(protocol.STATUS_UPDATE_PENDING) is False:
+            count = _int(body.get(protocol.STATUS_RELOAD_COUNT))
+            if reloads_before is not None and count is not None and count <= reloads_before:
+                error = body.get(protocol.STATUS_LAST_ERROR)
+                said = (error.get('message') or error.get('code')) if isinstance(error, dict) else None
+                raise DeviceError(
+                    f'the application at {client.url} loaded the upload at its safe point and that failed'
+                    f'{f" ({said})" if said else ""}; the previous code keeps running'
+                )
+            load_us = _int(body.get(protocol.STATUS_LAST_LOAD_US))
+            return load_us / 1000 if load_us is not None else 0.0
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.05)
+
+
 def reload(
     build_dir: Path,
     url: str,
@@ -177,10 +217,13 @@ def reload(
     force: bool = False,
     echo: Echo = print,
     timeout: float | None = None,
+    safe_point_wait: float = SAFE_POINT_WAIT,
 ) -> ReloadReport:
     """Rebuild the modules of build_dir, check the device at url runs this firmware, upload and reload.
 
     A module the device already runs (same SHA-256) is not uploaded again unless force is set.
+    In cooperative mode the upload is staged; this waits up to safe_point_wait
+    seconds for the application to load it, to report the outcome.
     """
     device_url = normalize_url(url)
     manifest = load_manifest(build_dir)
@@ -200,6 +243,7 @@ def reload(
         check_firmware(manifest, result, status.body, client.url)
         use_auth(client, status.body, manifest)
         running = running_modules(status.body)
+        reloads_before = _int(status.body.get(protocol.STATUS_RELOAD_COUNT))
         for entry in entries:
             module_path = Path(entry.module)
             try:
@@ -218,4 +262,10 @@ def reload(
                 report.staged.append(entry.name)
             else:
                 report.reloaded.append(entry.name)
+        if report.staged and safe_point_wait > 0:
+            safe_point_ms = wait_for_safe_point(client, reloads_before, safe_point_wait)
+            if safe_point_ms is not None:
+                report.load_ms = safe_point_ms
+                report.reloaded += report.staged
+                report.staged = []
     return report

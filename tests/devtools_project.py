@@ -228,7 +228,7 @@ def edited_source(sim_build_dir: tuple[Path, Path]) -> Iterator[Path]:
     source.write_text(original)
 
 
-def wait_for(condition: Callable[[], bool], what: str, deadline: float = 60.0) -> None:
+def wait_for(condition: Callable[[], bool], what: str, deadline: float = 120.0) -> None:
     """Poll condition until it holds; AssertionError naming what was awaited when the deadline passes."""
     end = time.monotonic() + deadline
     while not condition():

@@ -215,7 +215,7 @@ def test_reload_device_cli_prints_result_and_timing(sim_device: SimDevice, sim_b
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert re.search(r'(reloaded|staged) reloadable.*\(build \d+ ms, upload \d+ ms, load \d+ ms\)', result.stdout)
+    assert re.search(r'reloaded reloadable.*\(build [\d.]+ ms, upload [\d.]+ ms, load [\d.]+ ms\)', result.stdout)
 
 
 @pytest.mark.qemu_user

@@ -15,14 +15,17 @@ from hotreload_py import watch
 from hotreload_py.errors import BuildError, HotreloadError
 from hotreload_py.manifest import load_manifest
 
-DEADLINE = 30.0
+DEADLINE = 120.0
 
 
-def wait_for(condition: Callable[[], bool], what: str, deadline: float = DEADLINE) -> None:
+def wait_for(
+    condition: Callable[[], bool], what: str, deadline: float = DEADLINE, shown: Callable[[], list[str]] | None = None
+) -> None:
     end = time.monotonic() + deadline
     while not condition():
         if time.monotonic() > end:
-            raise AssertionError(f'timed out waiting for {what}')
+            said = '\n'.join(shown()) if shown is not None else ''
+            raise AssertionError(f'timed out waiting for {what}' + (f'; output:\n{said}' if said else ''))
         time.sleep(0.02)
 
 
@@ -208,6 +211,10 @@ class WatchRun:
         with self.lock:
             return sum(text in line for line in self.lines)
 
+    def snapshot(self) -> list[str]:
+        with self.lock:
+            return list(self.lines)
+
     def stop(self) -> None:
         self.stop_event.set()
         self.thread.join(timeout=30)
@@ -228,8 +235,12 @@ def _device_says(device: SimDevice, mark: int, text: str) -> Callable[[], bool]:
 def _wait_until_watching(run: WatchRun, source: Path) -> None:
     """Save the unchanged file until the watcher reports it: from then on every save is seen."""
     content = source.read_text()
-    wait_for(lambda: touch(source, content) and run.count('changed: reloadable.c') > 0, 'the watcher to start')
-    wait_for(lambda: run.count('ms, load') > 0, 'the first reload attempt to finish')
+    wait_for(
+        lambda: touch(source, content) and run.count('changed: reloadable.c') > 0,
+        'the watcher to start',
+        shown=run.snapshot,
+    )
+    wait_for(lambda: run.count('ms, load') > 0, 'the first reload attempt to finish', shown=run.snapshot)
 
 
 def _reloads(run: WatchRun) -> int:
@@ -247,19 +258,23 @@ def test_watch_device_save_burst_and_compile_error(
         mark = sim_device.mark()
         for _ in range(5):
             edited_source.write_text(_greeting(edited_source, 'Howdy'))
-        wait_for(_device_says(sim_device, mark, 'Howdy, World!'), 'the device to greet with Howdy')
+        wait_for(_device_says(sim_device, mark, 'Howdy, World!'), 'the device to greet with Howdy', shown=run.snapshot)
         wait_for(lambda: _reloads(run) > before, 'the reload line')
         assert _reloads(run) == before + 1  # five saves, one reload
 
         broken = edited_source.read_text().replace('return a + b;', 'return a + ;')
         edited_source.write_text(broken)
-        wait_for(lambda: run.count('building reloadable failed') > 0, 'the compile error')
+        wait_for(lambda: run.count('building reloadable failed') > 0, 'the compile error', shown=run.snapshot)
         assert run.count('reloadable.c') > 0  # the compiler's message, inline
         assert run.thread.is_alive()
 
         mark = sim_device.mark()
         edited_source.write_text(_greeting(edited_source, 'Hey').replace('return a + ;', 'return a + b;'))
-        wait_for(_device_says(sim_device, mark, 'Hey, World!'), 'the device to greet with Hey after the fix')
+        wait_for(
+            _device_says(sim_device, mark, 'Hey, World!'),
+            'the device to greet with Hey after the fix',
+            shown=run.snapshot,
+        )
     finally:
         run.stop()
 
@@ -274,13 +289,15 @@ def test_watch_device_goes_away_and_comes_back(
         _wait_until_watching(run, edited_source)
         sim_device.stop()
         edited_source.write_text(_greeting(edited_source, 'Yo'))
-        wait_for(lambda: run.count('cannot reach the device') > 0, 'the unreachable message')
+        wait_for(lambda: run.count('cannot reach the device') > 0, 'the unreachable message', shown=run.snapshot)
         assert run.count('retrying every') > 0
         back = SimDevice(sim_build_dir[1], port)
         try:
-            wait_for(lambda: run.count('device back') > 0, 'the watch to notice the device is back')
+            wait_for(lambda: run.count('device back') > 0, 'the watch to notice the device is back', shown=run.snapshot)
             mark = 0
-            wait_for(_device_says(back, mark, 'Yo, World!'), 'the restarted device to greet with Yo')
+            wait_for(
+                _device_says(back, mark, 'Yo, World!'), 'the restarted device to greet with Yo', shown=run.snapshot
+            )
         finally:
             back.stop()
     finally:
