@@ -117,8 +117,7 @@ def sim_build(root: Path, arch: str = 'riscv32') -> tuple[Path, Path]:
 class SimDevice:
     """A running `hotreload sim run` process; its output lines are collected while it runs."""
 
-    def __init__(self, build: Path, port: int) -> None:
-
+    def __init__(self, build: Path, port: int, mode: str = 'cooperative') -> None:
         self.url = f'127.0.0.1:{port}'
         self.lines: list[str] = []
         self._lock = threading.Lock()
@@ -133,6 +132,8 @@ class SimDevice:
                 str(build),
                 '--http',
                 f'127.0.0.1:{port}',
+                '--mode',
+                mode,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -194,26 +195,29 @@ def sim_build_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     return sim_build(tmp_path_factory.mktemp('sim'))
 
 
-@pytest.fixture()
-def sim_device(sim_build_dir: tuple[Path, Path]) -> Iterator[SimDevice]:
-    """A fresh device process on a free port, answering GET /status; stopped afterwards."""
+def wait_until_serving(device: SimDevice) -> None:
+    """Poll GET /status until the device answers; AssertionError with its output if it dies or stays silent."""
     from hotreload_py.client import DeviceClient
     from hotreload_py.errors import DeviceError
 
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with DeviceClient(device.url, timeout=2) as client:
+                client.status()
+            return
+        except DeviceError:
+            if device.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError('the simulated device did not come up:\n' + '\n'.join(device.output())) from None
+            time.sleep(0.05)
+
+
+@pytest.fixture()
+def sim_device(sim_build_dir: tuple[Path, Path]) -> Iterator[SimDevice]:
+    """A fresh device process (cooperative mode) on a free port, answering GET /status; stopped afterwards."""
     device = SimDevice(sim_build_dir[1], free_port())
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with DeviceClient(device.url, timeout=2) as client:
-                    client.status()
-                break
-            except DeviceError:
-                if device.process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        'the simulated device did not come up:\n' + '\n'.join(device.output())
-                    ) from None
-                time.sleep(0.05)
+        wait_until_serving(device)
         yield device
     finally:
         device.stop()

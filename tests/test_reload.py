@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from devtools_project import SimDevice, free_port, make_project, wait_for
+from devtools_project import SimDevice, free_port, make_project, wait_for, wait_until_serving
 from runtime.cbuild import build_program, run
 
 from hotreload_py import flash, protocol
@@ -226,6 +226,38 @@ def test_reload_device_skips_module_it_already_runs(sim_device: SimDevice, sim_b
     assert again.unchanged == ['reloadable']
     assert again.reloaded == [] and again.staged == []
     assert 'reloadable unchanged: the device already runs it' in again.summary()
+
+
+@pytest.mark.qemu_user
+def test_reload_device_immediate_mode_reports_device_load_time(
+    sim_build_dir: tuple[Path, Path], edited_source: Path
+) -> None:
+    device = SimDevice(sim_build_dir[1], free_port(), mode='immediate')
+    try:
+        wait_until_serving(device)
+        edited_source.write_text(edited_source.read_text().replace('Hello, %s!', 'Now, %s!'))
+        mark = device.mark()
+        report = flow.reload(sim_build_dir[1], device.url, echo=lambda line: None, safe_point_wait=0)
+        assert report.reloaded == ['reloadable']  # loaded by the server before it answered
+        assert report.load_ms > 0
+        wait_for(lambda: any('Now, World!' in line for line in device.since(mark)), 'the new greeting')
+    finally:
+        device.stop()
+
+
+@pytest.mark.qemu_user
+def test_cli_status_compares_device_with_build(sim_device: SimDevice, sim_build_dir: tuple[Path, Path]) -> None:
+    result = subprocess.run(
+        [sys.executable, '-m', 'hotreload_py', 'status', '--url', sim_device.url, '-B', str(sim_build_dir[1])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f'device http://{sim_device.url}' in result.stdout
+    assert 'firmware_sha256: "' in result.stdout
+    assert 'module reloadable:' in result.stdout
+    assert result.stdout.rstrip().endswith('same firmware')
 
 
 @pytest.mark.qemu_user
