@@ -13,6 +13,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -116,6 +117,9 @@ def build(
         f'-DCMAKE_TOOLCHAIN_FILE={REPO_ROOT / "cmake" / "toolchains" / info.cmake_toolchain}',
         f'-DHOTRELOAD_SIM_COMPONENTS={";".join(str(d) for d in dirs)}',
         f'-DHOTRELOAD_SIM_AUTH={"ON" if auth else "OFF"}',
+        # The interpreter running this, not whatever `python3` is first on PATH (a pyenv shim costs
+        # a process start per pipeline step).
+        f'-DPython3_EXECUTABLE={sys.executable}',
     ]
     cache = build_dir / 'CMakeCache.txt'
     if cache.is_file() and _cached_arch(cache) not in ('', arch):

@@ -116,10 +116,10 @@ static void app_main(void)
             fflush(stdout);
         }
 #endif
-        /* Wait in short steps so that new code runs as soon as it is there. */
+        /* Wait one tick at a time, so that new code runs as soon as it is there. */
         int64_t next = sim_time_us() + period_ms * 1000;
         while (sim_time_us() < next && !hotreload_update_available() && !s_reloaded) {
-            vTaskDelay(pdMS_TO_TICKS(20) ? pdMS_TO_TICKS(20) : 1);
+            vTaskDelay(1);
         }
         if (lifetime_s > 0 && sim_time_us() > (int64_t)lifetime_s * 1000000) {
             ESP_LOGW(TAG, "HR_SIM_LIFETIME_S=%ld reached; exiting", lifetime_s);

@@ -56,6 +56,8 @@ typedef struct {
     const char *resp_values[MAX_RESP_HEADERS];
     size_t resp_count;
     bool head_sent;           /*!< status line and headers are out */
+    int64_t start_us;         /*!< when the request head was complete */
+    int64_t recv_wait_us;     /*!< time spent waiting for body bytes from the client */
     bool chunked_resp;
     char head[CONN_BUF_SIZE]; /*!< request head, NUL-separated, outlives buffer compaction */
 } req_state_t;
@@ -267,7 +269,9 @@ static int stream_read(req_state_t *st, char *buf, size_t len, int timeout_s)
 {
     conn_t *c = st->conn;
     if (c->rd == c->len) {
+        int64_t waited_from = sim_time_us();
         int n = conn_fill(c, timeout_s);
+        st->recv_wait_us += sim_time_us() - waited_from;
         if (n <= 0) {
             return n;
         }
@@ -444,6 +448,14 @@ static esp_err_t send_head(req_state_t *st, ssize_t content_len)
     }
     if (st->close_after && n < (int)sizeof(head)) {
         n += snprintf(head + n, sizeof(head) - (size_t)n, "Connection: close\r\n");
+    }
+    /* How long the device worked on the request and how much of that it waited for the
+     * client (benchmarks split an upload into transfer and storing with it). */
+    int64_t handler_us = sim_time_us() - st->start_us;
+    if (n < (int)sizeof(head)) {
+        n += snprintf(head + n, sizeof(head) - (size_t)n, "Server-Timing: handler;dur=%u.%03u, recv;dur=%u.%03u\r\n",
+                      (unsigned)(handler_us / 1000), (unsigned)(handler_us % 1000),
+                      (unsigned)(st->recv_wait_us / 1000), (unsigned)(st->recv_wait_us % 1000));
     }
     if (n + 2 >= (int)sizeof(head)) {
         return ESP_ERR_HTTPD_RESP_HDR;
@@ -666,6 +678,7 @@ static bool handle_request(server_t *srv, conn_t *c)
         return false;
     }
     st->conn = c;
+    st->start_us = sim_time_us();
     st->status = HTTPD_200;
     st->type = HTTPD_TYPE_TEXT;
     req->handle = srv;
@@ -690,6 +703,7 @@ static bool handle_request(server_t *srv, conn_t *c)
         goto done;
     }
     req->method = method;
+    st->start_us = sim_time_us();
     const char *te = find_header(st, "Transfer-Encoding");
     const char *cl = find_header(st, "Content-Length");
     if (te != NULL && strcasecmp(te, "chunked") == 0) {
