@@ -104,7 +104,8 @@ static esp_err_t parse_header(hr_load_ctx_t *ctx)
 
 static esp_err_t check_section(const hr_load_ctx_t *ctx, uint32_t index, const Elf32_Shdr *sh)
 {
-    if (sh->sh_type != SHT_NOBITS && sh->sh_type != SHT_NULL) {
+    /* Every section but NOBITS occupies file bytes, whatever its type says (even SHT_NULL past index 0). */
+    if (sh->sh_type != SHT_NOBITS) {
         ESP_RETURN_ON_FALSE(range_ok(sh->sh_offset, sh->sh_size, ctx->size), ESP_ERR_INVALID_SIZE, TAG,
                             "section %u: bytes 0x%x+0x%x lie outside the %u-byte file", (unsigned)index,
                             (unsigned)sh->sh_offset, (unsigned)sh->sh_size, (unsigned)ctx->size);
@@ -124,8 +125,7 @@ static esp_err_t check_section(const hr_load_ctx_t *ctx, uint32_t index, const E
     for (uint32_t j = 1; j < index; j++) {
         Elf32_Shdr other;
         hr_load_shdr(ctx, j, &other);
-        bool both_in_file = sh->sh_type != SHT_NOBITS && other.sh_type != SHT_NOBITS &&
-                            sh->sh_type != SHT_NULL && other.sh_type != SHT_NULL;
+        bool both_in_file = sh->sh_type != SHT_NOBITS && other.sh_type != SHT_NOBITS;
         ESP_RETURN_ON_FALSE(!both_in_file || sh->sh_size == 0 || other.sh_size == 0 ||
                             (uint64_t)sh->sh_offset + sh->sh_size <= other.sh_offset ||
                             (uint64_t)other.sh_offset + other.sh_size <= sh->sh_offset,

@@ -169,6 +169,12 @@ CASES = [
         INVALID_SIZE,
         lambda e: e.sh_put('.rodata', SH_ADDR, e.sh_get('.text', SH_ADDR) + 8),
     ),
+    # Found by bench/fuzz_loader.py: an allocatable section typed SHT_NULL was copied without a range check.
+    Case(
+        'null_typed_section_past_end',
+        INVALID_SIZE,
+        lambda e: e.sh_put('.data', SH_TYPE, 0).sh_put('.data', SH_SIZE, 0x10000),
+    ),
     Case('bss_address_wraps', INVALID_SIZE, lambda e: e.sh_put('.bss', SH_ADDR, 0xFFFFFFF8)),
     Case('bss_too_big_for_memory', 'ESP_ERR_NO_MEM', lambda e: e.sh_put('.bss', SH_SIZE, 0x7FFF0000)),
     Case('alignment_not_power_of_two', NOT_SUPPORTED, lambda e: e.sh_put('.rodata', SH_ALIGN, 12)),
