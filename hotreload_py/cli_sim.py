@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import click
@@ -74,6 +75,8 @@ def build_cmd(arch: str, components: tuple[Path, ...], build_dir: Path, no_auth:
 )
 def run_cmd(build_dir: Path, http: str, mode: str, period: float) -> None:
     """Start the simulated device and stream its output until it exits or Ctrl-C."""
+    # SIGTERM (a test harness, a service manager) must stop the QEMU child too.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     device = sim.SimDevice(
         build_dir, port=sim.parse_http(http), mode=mode, period_ms=int(period * 1000), echo=click.echo
     )
@@ -86,6 +89,10 @@ def run_cmd(build_dir: Path, http: str, mode: str, period: float) -> None:
         device.wait()
     finally:
         device.stop()
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @sim_group.command('demo')
