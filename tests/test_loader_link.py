@@ -211,3 +211,28 @@ def test_loader_link_pcrel_lo12_before_its_hi20_still_matches(
     loaded = ll.run_loader(host_loader(tmp_path_factory, 'riscv32'), reordered, mod.exports, at, tmp_path / 'out')
     assert loaded.result == 'ESP_OK', loaded.stdout
     _compare(mod, loaded, reference)
+
+
+@pytest.mark.parametrize('index', range(len(PLACEMENTS['riscv32'])))
+def test_loader_link_riscv_label_differences_across_sections(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, index: int
+) -> None:
+    """ADD8/16/32 + SUB8/16/32 pairs (and ALIGN) in rodata, recomputed as GNU ld does when sections move apart."""
+    toolchain = require_toolchain('rv32-gcc')
+    objects = ll.compile_objects(toolchain, [ll.HERE / 'mod_diffs_riscv.S'], tmp_path, [])
+    fw = ll.write_firmware_script(tmp_path / 'firmware.ld', FIRMWARE['riscv32'])
+    assert ll.link(toolchain, objects, fw, tmp_path / 'module.elf').returncode == 0
+    exports = ll.package(toolchain, tmp_path / 'module.elf', fw, tmp_path / 'module.so')
+    counts = ll.elf.load(tmp_path / 'module.so').reloc_counts
+    assert all(counts.get(f'R_RISCV_{k}{n}', 0) for k in ('ADD', 'SUB') for n in (8, 16, 32)), counts
+    mod = Module(toolchain, tmp_path, objects, fw, tmp_path / 'module.so', exports)
+    at = dict(zip(ll.KINDS, PLACEMENTS['riscv32'][index], strict=True))
+    del at['bss']  # the module has none
+    reference = tmp_path / 'reference.elf'
+    assert ll.link(toolchain, objects, fw, reference, at).returncode == 0
+    loaded = ll.run_loader(host_loader(tmp_path_factory, 'riscv32'), mod.packaged, exports, at, tmp_path / 'out')
+    assert loaded.result == 'ESP_OK', loaded.stdout
+    ref = ll.section_bytes(reference)
+    for kind in ('text', 'rodata', 'data'):
+        _, data, size = ref[f'.{kind}']
+        assert loaded.block(kind)[:size] == data, kind
