@@ -56,6 +56,9 @@ static esp_err_t mem_alloc(const hr_mem_port_t *port, hr_region_kind_t kind, siz
         /* 32-bit sizes: ESP32 IRAM hands out whole words only. */
         void *p = heap_caps_aligned_alloc(align, (size + 3) & ~(size_t)3, MALLOC_CAP_EXEC | MALLOC_CAP_32BIT);
         if (p == NULL) {
+            /* With memory protection on (CONFIG_ESP_SYSTEM_MEMPROT_FEATURE), no heap is executable at all. */
+            ESP_LOGE(TAG, "no %u bytes of executable RAM; if memory protection is enabled, disable "
+                     "CONFIG_ESP_SYSTEM_MEMPROT_FEATURE (it forbids executable heap)", (unsigned)size);
             return ESP_ERR_NO_MEM;
         }
         uint32_t ibus = (uint32_t)(uintptr_t)p;
