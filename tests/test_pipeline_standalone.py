@@ -188,6 +188,10 @@ def test_pipeline_module_keeps_only_what_loader_needs(project: Project) -> None:
     assert not any(n.startswith('.debug') for n in names)
     assert sorted(s.name for s in image.exported_functions()) == EXPORTS['reloadable']
     assert 'R_RISCV_RELAX' not in image.reloc_counts
+    # IRAM_ATTR code and DRAM_ATTR data (.iram1.*, .dram1.*) land in the module's .text and .data.
+    by_name = {s.name: s for s in image.symbols}
+    assert image.sections[by_name['iram_bump'].shndx].name == '.text'
+    assert image.sections[by_name['dram_step'].shndx].name == '.data'
 
 
 def test_pipeline_module_firmware_symbols_have_firmware_addresses(project: Project) -> None:
