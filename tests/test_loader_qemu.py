@@ -32,7 +32,11 @@ FW = ll.HERE / 'fw'
 REPO = ll.REPO
 #: Chip table linked into the firmware per architecture (its first code region gives the two views).
 CHIP = {'riscv32': 'esp32c3', 'xtensa': 'esp32s3'}
-START = {'riscv': 'fw_start_riscv.S', 'xtensa-windowed': 'fw_start_xtensa_windowed.S'}
+START = {
+    'riscv': 'fw_start_riscv.S',
+    'xtensa-windowed': 'fw_start_xtensa_windowed.S',
+    'xtensa-call0': 'fw_start_xtensa_call0.S',
+}
 #: LLVM 22 miscompiles va_arg in Xtensa callees (DESIGN.md): no varargs export there.
 NO_VARARGS = {'xtensa-windowed-clang'}
 STEPS = ['v1', 'v2', 'v2 after corrupt v3', 'v2 after v3 with an export renamed', 'v3']
@@ -155,7 +159,7 @@ def run_firmware(fw: Firmware, mode: str, sync: str) -> subprocess.CompletedProc
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
-TOOLCHAINS = ['rv32-gcc', 'rv32-clang', 'xtensa-windowed-clang']
+TOOLCHAINS = ['rv32-gcc', 'rv32-clang', 'xtensa-call0-gcc', 'xtensa-windowed-clang']
 
 
 @pytest.mark.parametrize('mode', ['split', 'flat'])

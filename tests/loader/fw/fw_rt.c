@@ -258,3 +258,37 @@ long long __muldi3(long long a, long long b)
     return (long long)r;
 }
 #endif
+
+#if defined(__XTENSA_CALL0_ABI__) && defined(__GNUC__) && !defined(__clang__)
+unsigned __udivsi3(unsigned n, unsigned d);
+unsigned __umodsi3(unsigned n, unsigned d);
+
+/* The lx106 core GCC targets has no divider and its libgcc leaves these to the ESP8266 ROM. */
+static unsigned divmod(unsigned n, unsigned d, unsigned *rem)
+{
+    unsigned q = 0;
+    unsigned r = 0;
+    for (int i = 31; i >= 0; i--) {
+        r = (r << 1) | ((n >> i) & 1u);
+        if (r >= d) {
+            r -= d;
+            q |= 1u << i;
+        }
+    }
+    *rem = r;
+    return q;
+}
+
+unsigned __udivsi3(unsigned n, unsigned d)
+{
+    unsigned r;
+    return divmod(n, d, &r);
+}
+
+unsigned __umodsi3(unsigned n, unsigned d)
+{
+    unsigned r;
+    divmod(n, d, &r);
+    return r;
+}
+#endif
