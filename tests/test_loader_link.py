@@ -217,14 +217,15 @@ def test_loader_link_pcrel_lo12_before_its_hi20_still_matches(
 def test_loader_link_riscv_label_differences_across_sections(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, index: int
 ) -> None:
-    """ADD8/16/32 + SUB8/16/32 pairs (and ALIGN) in rodata, recomputed as GNU ld does when sections move apart."""
+    """ADD/SUB and SET/SUB pairs (and ALIGN) in rodata, recomputed as GNU ld does when sections move apart."""
     toolchain = require_toolchain('rv32-gcc')
     objects = ll.compile_objects(toolchain, [ll.HERE / 'mod_diffs_riscv.S'], tmp_path, [])
     fw = ll.write_firmware_script(tmp_path / 'firmware.ld', FIRMWARE['riscv32'])
     assert ll.link(toolchain, objects, fw, tmp_path / 'module.elf').returncode == 0
     exports = ll.package(toolchain, tmp_path / 'module.elf', fw, tmp_path / 'module.so')
     counts = ll.elf.load(tmp_path / 'module.so').reloc_counts
-    assert all(counts.get(f'R_RISCV_{k}{n}', 0) for k in ('ADD', 'SUB') for n in (8, 16, 32)), counts
+    assert all(counts.get(f'R_RISCV_{k}{n}', 0) for k in ('ADD', 'SUB', 'SET') for n in (8, 16, 32)), counts
+    assert counts.get('R_RISCV_SET6', 0) and counts.get('R_RISCV_SUB6', 0), counts
     mod = Module(toolchain, tmp_path, objects, fw, tmp_path / 'module.so', exports)
     at = dict(zip(ll.KINDS, PLACEMENTS['riscv32'][index], strict=True))
     del at['bss']  # the module has none

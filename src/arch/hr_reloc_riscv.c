@@ -12,9 +12,10 @@
  * S = new symbol address, A = addend, P = new place address. The module is
  * linked without relaxation, so RELAX and ALIGN mark nothing to do.
  *
- * ADD/SUB pairs compute a difference in place. The field already holds the
- * link-time result, so they are applied as a change: ADD adds S - S_link, SUB
- * subtracts it, which gives the same bytes GNU ld writes for the new S.
+ * A label difference is a pair at one place: ADDn or SETn first, then SUBn.
+ * The assembler leaves such fields 0 (the constants are in the addends), so
+ * the first of the pair writes S + A as ld's "0 + S + A" does, and SUBn
+ * subtracts its S + A from that; the link-time contents are not used.
  */
 #include "esp_check.h"
 #include "esp_log.h"
@@ -121,13 +122,12 @@ static esp_err_t pc_relative(const hr_reloc_t *r, const char *what, uint32_t v, 
 /** Re-encode the 32-bit instruction at @p off with immediate @p v in format @p enc. */
 #define patch32(r, off, enc, v) hr_place_write((r), (off), 4, enc(hr_place_read((r), (off), 4), (v)))
 
-/** Apply a difference-type change to an @p n-byte field (ADD: +delta, SUB: -delta). */
-static esp_err_t add_delta(const hr_reloc_t *r, unsigned n, int sign)
+/** ADDn (first of a pair: field = S + A) or SUBn (second: field -= S + A) on an @p n-byte field. */
+static esp_err_t add_sub(const hr_reloc_t *r, unsigned n, bool sub)
 {
     ESP_RETURN_ON_ERROR(need(r, n), TAG, "place");
-    uint32_t delta = r->s - r->s_link;
-    uint32_t v = hr_place_read(r, 0, n);
-    hr_place_write(r, 0, n, sign > 0 ? v + delta : v - delta);
+    uint32_t sa = r->s + (uint32_t)r->a;
+    hr_place_write(r, 0, n, sub ? hr_place_read(r, 0, n) - sa : sa);
     return ESP_OK;
 }
 
@@ -226,23 +226,23 @@ esp_err_t hr_arch_relocate(hr_reloc_t *r)
         hr_place_write(r, 0, 2, enc_cb(hr_place_read(r, 0, 2), pcrel));
         return ESP_OK;
 
-    case R_RISCV_ADD8:  /* byte += S + A (as a change from the link) */
-        return add_delta(r, 1, 1);
-    case R_RISCV_ADD16: /* half += S + A */
-        return add_delta(r, 2, 1);
-    case R_RISCV_ADD32: /* word32 += S + A */
-        return add_delta(r, 4, 1);
+    case R_RISCV_ADD8:  /* byte = 0 + S + A (first of a pair) */
+        return add_sub(r, 1, false);
+    case R_RISCV_ADD16: /* half = 0 + S + A */
+        return add_sub(r, 2, false);
+    case R_RISCV_ADD32: /* word32 = 0 + S + A */
+        return add_sub(r, 4, false);
     case R_RISCV_SUB8:  /* byte -= S + A */
-        return add_delta(r, 1, -1);
+        return add_sub(r, 1, true);
     case R_RISCV_SUB16: /* half -= S + A */
-        return add_delta(r, 2, -1);
+        return add_sub(r, 2, true);
     case R_RISCV_SUB32: /* word32 -= S + A */
-        return add_delta(r, 4, -1);
+        return add_sub(r, 4, true);
 
-    case R_RISCV_SUB6: { /* low 6 bits of byte -= S + A */
+    case R_RISCV_SUB6: { /* low 6 bits of byte -= S + A (after SET6) */
         ESP_RETURN_ON_ERROR(need(r, 1), TAG, "place");
         uint32_t v = hr_place_read(r, 0, 1);
-        hr_place_write(r, 0, 1, (v & 0xc0u) | ((v - (r->s - r->s_link)) & 0x3fu));
+        hr_place_write(r, 0, 1, (v & 0xc0u) | ((v - sa) & 0x3fu));
         return ESP_OK;
     }
     case R_RISCV_SET6: { /* low 6 bits of byte = S + A */
