@@ -79,6 +79,7 @@ def _expected_libc_output() -> list[str]:
         'ptr: 0x1234 size: 77',
         'pri: 4000000000 cafe -5',
         'snprintf: 20 [truncated-12345]',
+        'vsnprintf: [1 two 1122334455667788 4 5 6 7 8]',
         f'div: {big // div} {big % div} {c_div(neg, sdiv)} {c_mod(neg, sdiv)}',
         f'mul: {(big * div) & mask} shift: {(big << 13) & mask:x} {big >> 29:x} {neg >> 7}',
         'string: 5 1 0 stack /c',

@@ -8,6 +8,11 @@
  *
  * Formats: %s %d %i %u %x %X %p %c %o with l, ll, z, h, hh; width, precision,
  * '0', '-', '+', ' ' and '#'. No floating point.
+ *
+ * Xtensa: LLVM 22 miscompiles va_arg and loses a7 in va_start, so printf and
+ * friends are assembly entries (arch/xtensa/sim_start.S). A variadic function
+ * of your own compiled by LLVM can forward its va_list to vprintf and friends
+ * as long as its variadic arguments do not start in the sixth argument word.
  */
 #pragma once
 

@@ -347,10 +347,13 @@ int sim_sprintf_words(const uint32_t *regs, const uint32_t *stack)
 }
 
 /*
- * A va_list made by va_start in an LLVM-compiled Xtensa function:
- * { int *stk; int *reg; int ndx } as in GCC's Xtensa port, ndx counting bytes,
- * register words below 24, stack words from 32 (stk points 32 bytes below the
- * first stack argument).
+ * A va_list made by va_start in an LLVM-compiled Xtensa function, as LLVM 22
+ * lays it out: { stk, reg, ndx }, ndx the byte index of the next argument
+ * word, reg pointing at the saved register word ndx / 4 (GCC points it at
+ * word 0), stk 32 bytes below the first stack argument. Read correctly only
+ * while fresh from va_start. LLVM 22 also stores its frame pointer instead of
+ * a7, so the sixth argument word is lost when it is a variadic one: the
+ * platform's own variadic functions are assembly entries for that reason.
  */
 typedef struct {
     uint32_t *stk;
@@ -361,8 +364,13 @@ typedef struct {
 static sim_args_t args_from_va_list(va_list ap)
 {
     const xtensa_va_list_t *va = (const xtensa_va_list_t *)(const void *)&ap;
-    unsigned index = va->ndx < 32 ? (unsigned)va->ndx / 4 : (unsigned)(va->ndx - 32) / 4 + 6;
-    return sim_args_from_words(va->reg, va->stk + 8, index);
+    if (va->ndx >= 24) {
+        /* Past the registers; 24..32 means "the first stack word" (GCC's convention, kept by LLVM). */
+        unsigned stack_word = va->ndx > 32 ? (unsigned)(va->ndx - 32) / 4 : 0;
+        return sim_args_from_words(NULL, va->stk + 8, 6 + stack_word);
+    }
+    unsigned index = (unsigned)va->ndx / 4;
+    return sim_args_from_words(va->reg - index, va->stk + 8, index);
 }
 
 #define ARGS_FROM_VA(name, ap) sim_args_t name = args_from_va_list(ap)
