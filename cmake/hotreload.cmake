@@ -471,15 +471,18 @@ function(hotreload_add_firmware executable)
     set(description "${hr_dir}/manifest.in.json")
     file(GENERATE OUTPUT "${description}" CONTENT "${json}\n")
 
-    set(pass1_files "")
+    # The exports are read from the first-pass modules, but only change when the
+    # generated tables do (written only on change), so a code edit skips this step.
+    set(table_files "")
     foreach(objects ${components})
-        get_target_property(pass1 ${objects} HOTRELOAD_PASS1)
-        list(APPEND pass1_files "${pass1}")
+        get_target_property(dir ${objects} HOTRELOAD_DIR)
+        get_target_property(prefix ${objects} HOTRELOAD_PREFIX)
+        list(APPEND table_files "${dir}/${prefix}_table.c")
     endforeach()
     set(manifest "${hr_dir}/manifest.json")
     add_custom_command(OUTPUT "${manifest}"
         COMMAND ${hotreload} write-manifest "${description}"
-        DEPENDS "${description}" ${pass1_files} "${tools}/build.py" "${tools}/manifest.py"
+        DEPENDS "${description}" ${table_files} "${tools}/build.py" "${tools}/manifest.py"
         COMMENT "hotreload: ${manifest}"
         VERBATIM)
     add_custom_target(hotreload_manifest ALL DEPENDS "${manifest}")

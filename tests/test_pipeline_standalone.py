@@ -262,6 +262,7 @@ def test_pipeline_incremental_module_edit_relinks_only_module(rv32_project: Proj
     assert 'linking module reloadable against the firmware' in out
     assert 'Linking C executable' not in out
     assert 'other' not in out
+    assert 'manifest.json' not in out  # the exports did not change
     assert p.firmware.stat().st_mtime_ns == firmware_before
     assert p.module('reloadable').read_bytes() != module_before
     assert 'no work to do' in p.ninja()
