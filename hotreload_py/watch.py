@@ -112,6 +112,7 @@ class ReloadAction:
         self.echo = echo
         self.timeout = timeout
         self._last_problem = ''
+        self._retrying = False
 
     def __call__(self, changed: set[Path]) -> bool:
         if changed:
@@ -123,16 +124,20 @@ class ReloadAction:
                 self.build_dir, self.url, build=bool(changed), echo=self.echo, timeout=self.timeout
             )
         except BuildError as exc:
+            self._retrying = False
             self._problem(f'{exc}; waiting for the next save', repeat=True)
             return False
         except (DeviceUnreachableError, FirmwareMismatchError) as exc:
             self._problem(f'{exc}; retrying every {RETRY_INTERVAL:g} s', repeat=bool(changed))
+            self._retrying = True
             return True
         except DeviceError as exc:
+            self._retrying = False
             self._problem(f'{exc}; waiting for the next save', repeat=True)
             return False
-        if self._last_problem:
-            self.echo(f'{PREFIX}device back')
+        if self._retrying:
+            self.echo(f'{PREFIX}device back: {self.url}')
+        self._retrying = False
         self._last_problem = ''
         self.echo(f'{PREFIX}{report.summary()} ({report.timing_line()})')
         return False
