@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -321,3 +322,27 @@ def test_loader_malformed_gives_its_error(tmp_path_factory: pytest.TempPathFacto
     loaded = ll.run_loader(good.loader, path, good.exports, AT, extra=case.extra)
     assert loaded.result == case.expected, loaded.stdout
     assert loaded.slots == {}
+
+
+def _read_info(good: Good, tmp_path: Path, data: bytes) -> list[str]:
+    path = tmp_path / 'info.so'
+    path.write_bytes(data)
+    proc = subprocess.run([str(good.loader), str(path), '--info'], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and 'Sanitizer' not in proc.stderr and 'runtime error' not in proc.stderr, proc.stderr
+    return [line[4:] for line in proc.stdout.splitlines() if line.startswith('HR: ')]
+
+
+def test_loader_read_info_reports_the_record_or_why_not(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """hr_loader_read_info(): the cheap check the server runs before storing an upload."""
+    good = good_module(tmp_path_factory)
+    assert _read_info(good, tmp_path, good.data) == [
+        'info ESP_OK',
+        'name loadertest',
+        f'export_count {len(good.exports)}',
+    ]
+    assert _read_info(good, tmp_path, good.data[:100]) == ['info ESP_ERR_INVALID_SIZE']
+    assert _read_info(good, tmp_path, bytes(Elf(good.data).put(18, 94, '<H').data)) == ['info ESP_ERR_NOT_SUPPORTED']
+    no_info = _rename_section(Elf(good.data), protocol.MODULE_INFO_SECTION)
+    assert _read_info(good, tmp_path, bytes(no_info.data)) == ['info ESP_ERR_NOT_FOUND']
