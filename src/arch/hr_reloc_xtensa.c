@@ -13,11 +13,12 @@
  *
  * SLOT0_OP names the instruction's PC-relative operand: the loader decodes
  * the opcode to find the field, moves the target with its symbol's section,
- * re-encodes it for the new P and checks the range. R_XTENSA_32 is "partial in place" in binutils (the field's previous
- * contents are added), so it is applied as a change: word += S - S_link,
- * which yields the bytes GNU ld writes for the new S whatever the assembler
- * left in the field. DIFF relocations describe differences between two
- * points of one section, which moves as a whole: nothing to do.
+ * re-encodes it for the new P and checks the range. R_XTENSA_32 is "partial
+ * in place" in binutils (the field's previous contents are added), so it is
+ * applied as a change: word += S - S_link, which yields the bytes GNU ld
+ * writes for the new S whatever the assembler left in the field. DIFF
+ * relocations describe differences between two points of one section, which
+ * moves as a whole: nothing to do.
  */
 #include "esp_check.h"
 #include "esp_log.h"
