@@ -181,6 +181,7 @@ class SimDevice:
         self.qemu = TOOLCHAINS[arch.toolchain].qemu
         if _which(self.qemu) is None:
             raise DeviceError(f'{self.qemu} is not installed: run `bash scripts/setup.sh`')
+        self._auto_port = port == 0
         self.port = port or free_port()
         self.partition = partition or Path(self.manifest.build_dir) / PARTITION_FILE
         self.partition.parent.mkdir(parents=True, exist_ok=True)
@@ -199,7 +200,22 @@ class SimDevice:
         return f'http://127.0.0.1:{self.port}'
 
     def start(self, timeout: float = 30.0) -> SimDevice:
-        """Start the process and wait until its server answers (its ready line)."""
+        """Start the process and wait until its server answers (its ready line).
+
+        With an automatically chosen port, another process may take the port between the
+        choice and the device's bind(); the device then exits and is started again on another.
+        """
+        for attempt in range(3):
+            try:
+                return self._start_once(timeout)
+            except DeviceError:
+                lost_port = any('is the port in use?' in line for line in self.output())
+                if not (self._auto_port and lost_port) or attempt == 2:
+                    raise
+                self.port = free_port()
+        raise AssertionError('unreachable')
+
+    def _start_once(self, timeout: float) -> SimDevice:
         env = dict(os.environ)
         env.update(
             HR_SIM_PARTITION=str(self.partition),
