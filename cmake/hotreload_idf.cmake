@@ -5,9 +5,9 @@ hotreload_idf.cmake: ESP-IDF glue for the hotreload pipeline
 ------------------------------------------------------------
 
 The ESP-IDF side of cmake/hotreload.cmake. project_include.cmake calls
-``__hotreload_idf_setup()`` once and overrides ``idf_component_register`` with a
-thin macro that calls ``__hotreload_idf_register_begin``/``_end`` around the
-original. Everything else is the shared pipeline:
+``__hotreload_idf_setup()`` and ``__hotreload_idf_install_override()`` once: a
+thin macro around ESP-IDF's ``idf_component_register`` removes the keyword,
+calls the original and hands over to the shared pipeline:
 
 - a component is reloadable when its ``idf_component_register()`` carries the
   ``RELOADABLE`` keyword (place it first, or anywhere before ``REQUIRES`` and
@@ -59,6 +59,44 @@ function(__hotreload_idf_setup component_name)
     # Runs after the whole project is configured (ESP-IDF created the app ELF target by then).
     cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL __hotreload_idf_finish)
 endfunction()
+
+# Wrap idf_component_register. CMake keeps one previous definition per name, as
+# _<name>; overriding components usually redefine idf_component_register and
+# call _idf_component_register. So ESP-IDF's original is parked one level
+# deeper, as __idf_component_register, where no later override of
+# idf_component_register can replace it:
+# - nobody wrapped it yet: idf_component_register and _idf_component_register
+#   both become the wrapper (the second definition parks the original);
+# - another component wrapped it already (_idf_component_register exists and is
+#   the original): only _idf_component_register becomes the wrapper, so that
+#   component's wrapper calls this one, which calls the original.
+# Macros, not functions: the original sets COMPONENT_LIB in the caller's scope.
+function(__hotreload_idf_install_override)
+    if(NOT COMMAND _idf_component_register)
+        macro(idf_component_register)
+            __hotreload_idf_register(${ARGV})
+        endmacro()
+    endif()
+    macro(_idf_component_register)
+        __hotreload_idf_register(${ARGV})
+    endmacro()
+endfunction()
+
+macro(__hotreload_idf_register)
+    if(__hotreload_registering)
+        message(FATAL_ERROR "idf_component_register is wrapped by another component in a way that hides ESP-IDF's "
+                            "original from hotreload's wrapper. Instead of RELOADABLE, call "
+                            "hotreload_add_reloadable(\${COMPONENT_LIB} NAME \${COMPONENT_NAME}) at the end of the "
+                            "component's CMakeLists.txt")
+    endif()
+    __hotreload_idf_register_begin(__hotreload_args __hotreload_reloadable ${ARGV})
+    set(__hotreload_registering TRUE)
+    __idf_component_register(${__hotreload_args})
+    set(__hotreload_registering FALSE)
+    if(__hotreload_reloadable)
+        __hotreload_idf_register_end("${COMPONENT_NAME}" "${COMPONENT_LIB}")
+    endif()
+endmacro()
 
 # CONFIG_HOTRELOAD_COMPONENTS as a list ("a;b", "a b" and "a,b" all work).
 function(__hotreload_idf_config_components var)

@@ -424,3 +424,37 @@ def test_pipeline_idf_register_begin_rejects_main_and_itself(tmp_path: Path, nam
     )
     assert result.returncode != 0
     assert message in ' '.join(result.stderr.split())
+
+
+#: Stand-ins for ESP-IDF's idf_component_register (prints its arguments, sets COMPONENT_LIB like the
+#: original) and for the hand-over step, so the wrapping is checked with CMake's real redefinition rules.
+_FAKE_IDF = """
+function(idf_component_register)
+    message(STATUS "ORIG [${ARGV}]")
+    set(COMPONENT_LIB lib_${COMPONENT_NAME} PARENT_SCOPE)
+endfunction()
+function(__hotreload_idf_register_end name lib)
+    message(STATUS "HANDOVER ${name} ${lib}")
+endfunction()
+"""
+_OTHER_WRAPPER = """
+macro(idf_component_register)
+    message(STATUS "OTHER")
+    _idf_component_register(${ARGV})
+endmacro()
+"""
+
+
+@pytest.mark.parametrize('other', ['none', 'before', 'after'])
+def test_pipeline_idf_override_survives_another_wrapper(tmp_path: Path, other: str) -> None:
+    body = _FAKE_IDF
+    body += _OTHER_WRAPPER if other == 'before' else ''
+    body += '__hotreload_idf_install_override()\n'
+    body += _OTHER_WRAPPER if other == 'after' else ''
+    body += 'set(COMPONENT_NAME comp)\nidf_component_register(RELOADABLE SRCS a.c)\n'
+    body += 'message(STATUS "LIB ${COMPONENT_LIB}")\n'
+    result = _cmake_script(tmp_path, body)
+    assert result.returncode == 0, result.stderr
+    lines = [line.removeprefix('-- ') for line in result.stdout.splitlines()]
+    expected = ['ORIG [SRCS;a.c]', 'HANDOVER comp lib_comp', 'LIB lib_comp']
+    assert lines == (['OTHER'] if other != 'none' else []) + expected
