@@ -16,7 +16,7 @@ from runtime.cbuild import build_program, run
 from hotreload_py import flash, protocol
 from hotreload_py import reload as flow
 from hotreload_py.client import DeviceClient, DeviceUnreachableError, FirmwareMismatchError
-from hotreload_py.errors import BuildError, DeviceError
+from hotreload_py.errors import BuildError, DeviceError, HotreloadError
 from hotreload_py.manifest import load_manifest
 
 
@@ -354,3 +354,14 @@ def test_find_partition_reads_the_binary_partition_table(tmp_path: Path) -> None
         flash.find_partition(tmp_path, 'other')
     with pytest.raises(BuildError, match='does not exist: build the project'):
         flash.find_partition(tmp_path / 'nowhere', 'hotreload')
+
+
+def test_has_build_target_asks_ninja(build_dir: Path) -> None:
+    manifest = load_manifest(build_dir)
+    assert flash.has_build_target(manifest, 'reloadable_module')
+    assert not flash.has_build_target(manifest, flash.FLASH_TARGET)
+
+
+def test_flash_refuses_a_build_without_serial_flash(build_dir: Path) -> None:
+    with pytest.raises(HotreloadError, match='standalone build for host, which has no serial flash'):
+        flash.flash(build_dir)
