@@ -80,9 +80,10 @@ if(CMAKE_VERSION VERSION_LESS 3.19)
     message(FATAL_ERROR "hotreload needs CMake 3.19 or newer (found ${CMAKE_VERSION}); update CMake")
 endif()
 
-set(__hotreload_root "${CMAKE_CURRENT_LIST_DIR}/.." CACHE INTERNAL "")
-get_filename_component(__hotreload_root "${__hotreload_root}" ABSOLUTE)
-set(__hotreload_root "${__hotreload_root}" CACHE INTERNAL "hotreload component root")
+# A cache entry: ESP-IDF includes this file from a function scope, and the
+# functions below also run from other directories and deferred calls.
+get_filename_component(__hotreload_dir "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+set(__hotreload_root "${__hotreload_dir}" CACHE INTERNAL "hotreload component root")
 
 # Build properties: ESP-IDF's when it is there, global properties otherwise.
 function(__hotreload_set_property name value)
@@ -326,8 +327,10 @@ function(hotreload_add_reloadable library)
     foreach(src ${sources})
         get_filename_component(src "${src}" ABSOLUTE BASE_DIR "${lib_dir}")
         get_filename_component(src_dir "${src}" DIRECTORY)
+        # Generated sources (in the build tree) are not watched; other trees are.
         string(FIND "${src_dir}/" "${lib_dir}/" inside)
-        if(NOT inside EQUAL 0 AND NOT src_dir MATCHES "^${CMAKE_BINARY_DIR}")
+        string(FIND "${src_dir}/" "${CMAKE_BINARY_DIR}/" generated)
+        if(NOT inside EQUAL 0 AND NOT generated EQUAL 0)
             list(APPEND source_dirs "${src_dir}")
         endif()
     endforeach()
