@@ -458,3 +458,15 @@ def test_pipeline_idf_override_survives_another_wrapper(tmp_path: Path, other: s
     lines = [line.removeprefix('-- ') for line in result.stdout.splitlines()]
     expected = ['ORIG [SRCS;a.c]', 'HANDOVER comp lib_comp', 'LIB lib_comp']
     assert lines == (['OTHER'] if other != 'none' else []) + expected
+
+
+def test_pipeline_module_calling_unknown_function_fails_naming_it(rv32_project: Project) -> None:
+    p = rv32_project
+    _edit(
+        p.source / 'components' / 'reloadable' / 'reloadable.c',
+        '    fw_log(name);\n',
+        '    fw_log(name);\n    extern void no_such_function(void);\n    no_such_function();\n',
+    )
+    result = subprocess.run(['ninja', '-C', str(p.build), '-j2'], capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert 'does not define 1 symbol(s) the module uses: no_such_function' in result.stdout + result.stderr
