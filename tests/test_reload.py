@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import struct
@@ -17,7 +18,7 @@ from hotreload_py import flash, protocol
 from hotreload_py import reload as flow
 from hotreload_py.client import DeviceClient, DeviceUnreachableError, FirmwareMismatchError
 from hotreload_py.errors import BuildError, DeviceError, HotreloadError
-from hotreload_py.manifest import load_manifest
+from hotreload_py.manifest import load_manifest, save_manifest
 
 
 @pytest.fixture()
@@ -258,6 +259,25 @@ def test_cli_status_compares_device_with_build(sim_device: SimDevice, sim_build_
     assert 'firmware_sha256: "' in result.stdout
     assert 'module reloadable:' in result.stdout
     assert result.stdout.rstrip().endswith('same firmware')
+
+
+@pytest.mark.qemu_user
+def test_reload_device_other_firmware_stops_before_upload(
+    sim_device: SimDevice, sim_build_dir: tuple[Path, Path], tmp_path: Path
+) -> None:
+    manifest = load_manifest(sim_build_dir[1])
+    other_firmware = tmp_path / 'firmware'
+    other_firmware.write_bytes(Path(manifest.firmware_elf).read_bytes() + b'other build')
+    other = dataclasses.replace(manifest, build_dir=str(tmp_path), firmware_elf=str(other_firmware))
+    save_manifest(other, tmp_path)
+    with DeviceClient(sim_device.url) as client:
+        before = client.status().body
+    with pytest.raises(FirmwareMismatchError, match=r'the device runs other firmware .* than this build'):
+        flow.reload(tmp_path, sim_device.url, build=False, force=True)
+    with DeviceClient(sim_device.url) as client:
+        after = client.status().body
+    assert after[protocol.STATUS_MODULES] == before[protocol.STATUS_MODULES]
+    assert after[protocol.STATUS_UPDATE_PENDING] is False
 
 
 @pytest.mark.qemu_user
