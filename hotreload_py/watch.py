@@ -11,6 +11,7 @@ is flashed. Our own lines start with PREFIX so they stand out next to
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +22,9 @@ from hotreload_py import reload as reload_flow
 from hotreload_py.client import DeviceUnreachableError, FirmwareMismatchError
 from hotreload_py.errors import BuildError, DeviceError, HotreloadError
 from hotreload_py.manifest import Manifest, load_manifest, manifest_path
+
+# watchfiles logs "N changes detected" at INFO, which the CLI shows; the loop says what it does itself.
+logging.getLogger('watchfiles').setLevel(logging.WARNING)
 
 PREFIX = '[hotreload] '
 DEFAULT_DEBOUNCE = 0.3
