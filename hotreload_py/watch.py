@@ -115,8 +115,8 @@ class ReloadAction:
         self.url = url
         self.echo = echo
         self.timeout = timeout
-        self._last_problem = ''
         self._retrying = False
+        self._retry_kind: type[Exception] | None = None
 
     def __call__(self, changed: set[Path]) -> bool:
         if changed:
@@ -128,28 +128,29 @@ class ReloadAction:
                 self.build_dir, self.url, build=bool(changed), echo=self.echo, timeout=self.timeout
             )
         except BuildError as exc:
-            self._retrying = False
-            self._problem(f'{exc}; waiting for the next save', repeat=True)
+            self._stop_retrying()
+            self.echo(f'{PREFIX}error: {exc}; waiting for the next save')
             return False
         except (DeviceUnreachableError, FirmwareMismatchError) as exc:
-            self._problem(f'{exc}; retrying every {RETRY_INTERVAL:g} s', repeat=bool(changed))
+            # A retry that fails the same way says nothing new.
+            if changed or type(exc) is not self._retry_kind:
+                self.echo(f'{PREFIX}error: {exc}; retrying every {RETRY_INTERVAL:g} s')
+            self._retry_kind = type(exc)
             self._retrying = True
             return True
         except DeviceError as exc:
-            self._retrying = False
-            self._problem(f'{exc}; waiting for the next save', repeat=True)
+            self._stop_retrying()
+            self.echo(f'{PREFIX}error: {exc}; waiting for the next save')
             return False
         if self._retrying:
             self.echo(f'{PREFIX}device back: {self.url}')
-        self._retrying = False
-        self._last_problem = ''
+        self._stop_retrying()
         self.echo(f'{PREFIX}{report.summary()} ({report.timing_line()})')
         return False
 
-    def _problem(self, message: str, repeat: bool) -> None:
-        if repeat or message != self._last_problem:
-            self.echo(f'{PREFIX}error: {message}')
-        self._last_problem = message
+    def _stop_retrying(self) -> None:
+        self._retrying = False
+        self._retry_kind = None
 
 
 def run_watch(

@@ -302,3 +302,17 @@ def test_watch_device_goes_away_and_comes_back(
             back.stop()
     finally:
         run.stop()
+
+
+def test_reload_action_retries_quietly_and_says_when_device_is_back(tmp_path: Path) -> None:
+    build = make_project(tmp_path)
+    lines: list[str] = []
+    action = watch.ReloadAction(build, f'127.0.0.1:{free_port()}', lines.append)
+    source = Path(load_manifest(build).components[0].source_dirs[0]) / 'reloadable.c'
+    assert action({source}) is True
+    assert sum('cannot reach the device' in line for line in lines) == 1
+    assert action(set()) is True  # a retry failing the same way
+    assert action(set()) is True
+    assert sum('cannot reach the device' in line for line in lines) == 1
+    assert action({source}) is True  # a new save says it again
+    assert sum('cannot reach the device' in line for line in lines) == 2
