@@ -9,3 +9,6 @@
 #include "sim_variadic.inc"
 
     SIM_VARIADIC esp_log_write, sim_esp_log_write_words
+
+    /* No executable stack. */
+    .section .note.GNU-stack, "", @progbits

@@ -54,3 +54,6 @@ sim_syscall:
     SIM_VARIADIC snprintf, sim_snprintf_words
     SIM_VARIADIC sprintf, sim_sprintf_words
     SIM_VARIADIC open, sim_open_words
+
+    /* No executable stack. */
+    .section .note.GNU-stack, "", @progbits
