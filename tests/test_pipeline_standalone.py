@@ -314,8 +314,8 @@ def test_pipeline_incremental_library_calls_kept_unknown_ones_named(rv32_project
     # A function nobody defines: the EXTERN list cannot conjure it, the build names it.
     _edit(
         p.source / 'components' / 'reloadable' / 'reloadable.c',
-        '    fw_log(name);\n',
-        '    fw_log(name);\n    extern void no_such_function(void);\n    no_such_function();\n',
+        '    fw_log("Hello, ");\n',
+        '    extern void no_such_function(void);\n    no_such_function();\n',
     )
     result = subprocess.run(['ninja', '-C', str(p.build), '-j2'], capture_output=True, text=True, check=False)
     assert result.returncode != 0
