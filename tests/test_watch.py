@@ -196,12 +196,15 @@ class WatchRun:
         self.lines: list[str] = []
         self.lock = threading.Lock()
         self.stop_event = threading.Event()
-        self.thread = threading.Thread(
-            target=watch.run_watch,
-            args=(build, url),
-            kwargs={'debounce': 0.3, 'echo': self.echo, 'stop_event': self.stop_event},
-        )
+        self.thread = threading.Thread(target=self._run, args=(build, url))
         self.thread.start()
+
+    def _run(self, build: Path, url: str) -> None:
+        try:
+            watch.run_watch(build, url, debounce=0.3, echo=self.echo, stop_event=self.stop_event)
+        except BaseException as exc:  # shown by the test's timeout message
+            self.echo(f'run_watch raised {type(exc).__name__}: {exc}')
+            raise
 
     def echo(self, line: str) -> None:
         with self.lock:
