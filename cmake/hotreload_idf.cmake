@@ -156,6 +156,13 @@ function(__hotreload_idf_make_reloadable component_name component_lib)
     endif()
     # Component names may hold characters C identifiers cannot (my-comp, espressif__foo is fine).
     string(MAKE_C_IDENTIFIER "${component_name}" name)
+    string(LENGTH "${name}" length)
+    if(length GREATER 31)
+        message(FATAL_ERROR "component '${component_name}' is RELOADABLE but its name is longer than the 31 "
+                            "characters a module records; drop RELOADABLE and call "
+                            "hotreload_add_reloadable(\${COMPONENT_LIB} NAME <shorter>) at the end of its "
+                            "CMakeLists.txt")
+    endif()
     hotreload_add_reloadable(${component_lib} NAME ${name})
 endfunction()
 
