@@ -23,6 +23,14 @@ calls the original and hands over to the shared pipeline:
 
 A user may also call ``hotreload_add_reloadable(${COMPONENT_LIB} NAME ...)``
 directly at the end of a component's CMakeLists.txt instead of using the keyword.
+
+ESP-IDF reads project_include.cmake only for components in the build. When
+hotreload is not (MINIMAL_BUILD, or a COMPONENTS list without it, and nothing
+REQUIRES it), nothing here runs, ESP-IDF's own idf_component_register ignores
+RELOADABLE and the component links normally; no manifest is written, and
+``idf.py reload`` says so. Make the component that calls ``hotreload_load()``
+REQUIRE hotreload. A name in CONFIG_HOTRELOAD_COMPONENTS that is not a
+component of the build stops the configure with the list of components.
 #]=======================================================================]
 
 include_guard(GLOBAL)
