@@ -12,6 +12,8 @@
  * the way the httpd task runs whenever the application task blocks on a chip.
  * Several connections stay open (keep-alive) and are multiplexed with poll();
  * one request is handled at a time. Bodies: Content-Length or chunked.
+ * Header lines may take 512 bytes (ESP-IDF's default CONFIG_HTTPD_MAX_REQ_HDR_LEN);
+ * more gets 431, as on a chip.
  * A client silent for recv_wait_timeout seconds gets HTTPD_SOCK_ERR_TIMEOUT
  * from httpd_req_recv() (or its connection closed while sending headers).
  */

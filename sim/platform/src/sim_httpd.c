@@ -24,8 +24,10 @@
 #include "sim_sys.h"
 #include "sim_time.h"
 
-#define CONN_BUF_SIZE 4096
-#define MAX_CONNS 16
+#define CONN_BUF_SIZE 2048
+#define MAX_CONNS 8
+/* ESP-IDF's default CONFIG_HTTPD_MAX_REQ_HDR_LEN: header lines beyond it get 431 on a chip too. */
+#define MAX_REQ_HDR_LEN 512
 #define MAX_HEADERS 32
 #define MAX_RESP_HEADERS 8
 
@@ -214,6 +216,10 @@ static head_result_t read_head(conn_t *c, req_state_t *st, int timeout_s, int *m
     memcpy(st->head, c->buf + c->rd, end);
     st->head[end - 1] = '\0';
     c->rd += end;
+    const char *first_line_end = memchr(st->head, '\n', end);
+    if (first_line_end != NULL && end - (size_t)(first_line_end + 1 - st->head) > MAX_REQ_HDR_LEN) {
+        return HEAD_TOO_LARGE;
+    }
 
     char *save = NULL;
     char *line = strtok_r(st->head, "\n", &save);
