@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,7 +132,7 @@ def build_modules(manifest: Manifest, components: Sequence[ComponentEntry], echo
     return BuildResult(milliseconds, bool(before) and before != after, after)
 
 
-def check_firmware(manifest: Manifest, build: BuildResult, device_status: dict[str, object], url: str) -> None:
+def check_firmware(manifest: Manifest, build: BuildResult, device_status: Mapping[str, object], url: str) -> None:
     """Stop before uploading when the device runs other firmware than this build's."""
     device_fw = device_status.get(protocol.STATUS_FIRMWARE_SHA256)
     if not isinstance(device_fw, str):
@@ -153,7 +153,7 @@ def check_firmware(manifest: Manifest, build: BuildResult, device_status: dict[s
     )
 
 
-def use_auth(client: DeviceClient, device_status: dict[str, object], manifest: Manifest) -> None:
+def use_auth(client: DeviceClient, device_status: Mapping[str, object], manifest: Manifest) -> None:
     """Sign requests exactly when the device asks for it; stop early when it does and there is no key."""
     required = device_status.get(protocol.STATUS_AUTH)
     if required is False:
@@ -165,7 +165,7 @@ def use_auth(client: DeviceClient, device_status: dict[str, object], manifest: M
         )
 
 
-def running_modules(device_status: dict[str, object]) -> dict[str, str]:
+def running_modules(device_status: Mapping[str, object]) -> dict[str, str]:
     """Component name -> hex SHA-256 of the module the device has loaded, from a GET /status answer."""
     modules = device_status.get(protocol.STATUS_MODULES)
     running: dict[str, str] = {}
