@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -247,3 +248,18 @@ def test_idf_py_lists_the_actions(idf_path: Path, tmp_path: Path) -> None:
     )
     assert help_reload.returncode == 0, help_reload.stderr
     assert '--url' in help_reload.stdout
+
+
+def test_idf_ext_watch_in_background_returns_and_reports_in_its_thread(
+    extension: dict[str, Any], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    callback = extension['actions']['watch']['callback']
+    callback('watch', None, PropertyDict(build_dir=str(tmp_path)), url='device', debounce=0.3, background=True)
+    for thread in threading.enumerate():  # none left when it already ended
+        if thread.name == 'hotreload-watch':
+            thread.join(timeout=30)
+            assert not thread.is_alive()
+    err = capfd.readouterr().err
+    assert '[hotreload] error:' in err
+    assert 'build the project first' in err
+    assert err.rstrip().endswith('watch stopped')
