@@ -181,6 +181,27 @@ def test_component_manifests_pass_compote_lint() -> None:
     assert result.returncode == 0, _explain(result)
 
 
+def test_license_is_mit_everywhere() -> None:
+    """LICENSE, the registry manifest, the Python package and every SPDX line name the same license."""
+    assert (REPO_ROOT / 'LICENSE').read_text().startswith('MIT License'), 'LICENSE is not the MIT license text'
+    manifest = yaml.safe_load(_require_file('idf_component.yml').read_text()) or {}
+    assert manifest.get('license') == 'MIT', f'idf_component.yml license: {manifest.get("license")!r}'
+    assert 'license = { text = "MIT" }' in (REPO_ROOT / 'pyproject.toml').read_text()
+    others = []
+    for rel in _tracked_files():
+        path = REPO_ROOT / rel
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            text = path.read_text()
+        except UnicodeDecodeError:
+            continue
+        for line in text.splitlines()[:10]:
+            if 'SPDX-License-Identifier:' in line and not line.rstrip().endswith('SPDX-License-Identifier: MIT'):
+                others.append(f'{rel}: {line.strip()}')
+    assert not others, f'files under another license: {others}'
+
+
 # --- Kconfig -----------------------------------------------------------------------
 
 
