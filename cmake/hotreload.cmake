@@ -151,6 +151,23 @@ function(hotreload_init)
         __hotreload_set_property(HOTRELOAD_${key} "${arg_${key}}")
     endforeach()
     __hotreload_set_property(HOTRELOAD_INITIALIZED ON)
+    __hotreload_check_python()
+endfunction()
+
+# Every build step is `python -m hotreload_py ...`: fail at configure time, with
+# the fix, when that interpreter lacks the package's dependencies (for example
+# ESP-IDF's Python environment before hotreload-py was installed into it).
+function(__hotreload_check_python)
+    __hotreload_python_command(hotreload)
+    execute_process(COMMAND ${hotreload} --version RESULT_VARIABLE result OUTPUT_QUIET ERROR_VARIABLE error)
+    if(NOT result EQUAL 0)
+        __hotreload_get_property(python HOTRELOAD_PYTHON)
+        string(REGEX MATCH "[^\n]+\n?$" last_line "${error}")
+        string(STRIP "${last_line}" last_line)
+        message(FATAL_ERROR "hotreload: the build runs its tools with ${python}, which cannot run them "
+                            "(${last_line}). Install them into that Python environment: "
+                            "${python} -m pip install \"${__hotreload_root}\"")
+    endif()
 endfunction()
 
 function(__hotreload_ensure_init)

@@ -467,3 +467,13 @@ def test_pipeline_idf_override_survives_another_wrapper(tmp_path: Path, other: s
     lines = [line.removeprefix('-- ') for line in result.stdout.splitlines()]
     expected = ['ORIG [SRCS;a.c]', 'HANDOVER comp lib_comp', 'LIB lib_comp']
     assert lines == (['OTHER'] if other != 'none' else []) + expected
+
+
+def test_pipeline_python_without_dependencies_fails_at_configure(tmp_path: Path) -> None:
+    import venv
+
+    venv.EnvBuilder(with_pip=False).create(tmp_path / 'venv')
+    python = tmp_path / 'venv' / 'bin' / 'python'
+    err = _configure_error(tmp_path / 'p', f'hotreload_init(PYTHON {python})\n')
+    assert f'the build runs its tools with {python}, which cannot run them' in err
+    assert f'{python} -m pip install "{REPO_ROOT}"' in err
