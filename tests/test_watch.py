@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,7 +14,7 @@ from watchfiles import Change
 
 from hotreload_py import watch
 from hotreload_py.errors import BuildError, HotreloadError
-from hotreload_py.manifest import load_manifest
+from hotreload_py.manifest import load_manifest, save_manifest
 
 DEADLINE = 120.0
 
@@ -319,3 +320,41 @@ def test_reload_action_retries_quietly_and_says_when_device_is_back(tmp_path: Pa
     assert sum('cannot reach the device' in line for line in lines) == 1
     assert action({source}) is True  # a new save says it again
     assert sum('cannot reach the device' in line for line in lines) == 2
+
+
+def test_run_watch_follows_components_added_to_the_manifest(tmp_path: Path) -> None:
+    build = make_project(tmp_path)
+    manifest = load_manifest(build)
+    source = Path(manifest.components[0].source_dirs[0]) / 'reloadable.c'
+    extra = tmp_path / 'other_component'
+    extra.mkdir()
+    lines: list[str] = []
+    lock = threading.Lock()
+
+    def echo(line: str) -> None:
+        with lock:
+            lines.append(line)
+
+    def banners() -> list[str]:
+        with lock:
+            return [line for line in lines if 'watching' in line]
+
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=watch.run_watch,
+        args=(build, f'127.0.0.1:{free_port()}'),
+        kwargs={'debounce': 0.1, 'echo': echo, 'stop_event': stop},
+    )
+    thread.start()
+    try:
+        wait_for(lambda: len(banners()) == 1, 'the first banner')
+        entry = manifest.components[0]
+        grown = dataclasses.replace(entry, source_dirs=[*entry.source_dirs, str(extra)])
+        save_manifest(dataclasses.replace(manifest, components=[grown]), build)
+        content = source.read_text()
+        wait_for(lambda: touch(source, content) and len(banners()) == 2, 'the watch to restart on the new directories')
+        assert str(extra) in banners()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
