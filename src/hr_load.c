@@ -337,10 +337,13 @@ static void sync_image(const hr_image_t *image)
 esp_err_t hr_loader_load(const uint8_t *elf, size_t size, const hr_load_params_t *params,
                          uint32_t *out_slots, hr_image_t **out_image)
 {
-    ESP_RETURN_ON_FALSE(elf != NULL && params != NULL && params->table != NULL && params->mem != NULL &&
-                        params->mem->alloc != NULL && params->mem->free != NULL && out_image != NULL &&
-                        (out_slots != NULL || params->table->count == 0), ESP_ERR_INVALID_ARG, TAG,
-                        "elf, params (table, mem), out_slots and out_image are required");
+    ESP_RETURN_ON_FALSE(elf != NULL && params != NULL && params->table != NULL && params->table->name != NULL &&
+                        params->mem != NULL && params->mem->alloc != NULL && params->mem->free != NULL &&
+                        out_image != NULL &&
+                        ((out_slots != NULL && params->table->names != NULL) || params->table->count == 0),
+                        ESP_ERR_INVALID_ARG, TAG,
+                        "elf, params (table with name and names, mem with alloc and free), out_slots and out_image "
+                        "are required");
     esp_err_t ret = ESP_OK;
     hr_load_ctx_t ctx = { .elf = elf, .size = size, .params = params };
     *out_image = NULL;
