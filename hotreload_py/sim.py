@@ -100,6 +100,11 @@ def build(
     """Configure (when needed) and build the simulated device's firmware and modules in build_dir."""
     info = sim_arch(arch)
     _toolchain(arch)
+    if not (FIRMWARE_DIR / 'CMakeLists.txt').is_file():
+        raise BuildError(
+            f'the simulated device sources are not at {FIRMWARE_DIR}: install hotreload_py from a checkout '
+            '(pip install -e .), which brings sim/'
+        )
     dirs = [Path(c).resolve() for c in (components or [DEFAULT_COMPONENT])]
     for d in dirs:
         if not (d / 'CMakeLists.txt').is_file():

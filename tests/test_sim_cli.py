@@ -19,6 +19,19 @@ from hotreload_py.errors import BuildError, DeviceError
 pytestmark = pytest.mark.qemu_user
 
 
+def _children(pid: int) -> list[int]:
+    """PIDs whose parent is pid (from /proc, so no procps is needed)."""
+    found = []
+    for stat in Path('/proc').glob('[0-9]*/stat'):
+        try:
+            fields = stat.read_text().rsplit(')', 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def _hotreload(*args: str) -> list[str]:
     return [sys.executable, '-m', 'hotreload_py', *args]
 
@@ -72,14 +85,14 @@ def test_sim_run_command_serves_and_stops_its_device_on_sigterm(tmp_path: Path) 
             except httpx.TransportError:
                 time.sleep(0.1)
         assert body is not None and body['ok'] is True
-        children = subprocess.run(['pgrep', '-P', str(proc.pid)], capture_output=True, text=True).stdout.split()
+        children = _children(proc.pid)
         assert len(children) == 1  # the QEMU process running the firmware
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
         assert proc.returncode == 128 + signal.SIGTERM
         assert 'Hot reload server running on port' in out
         with pytest.raises(ProcessLookupError):
-            os.kill(int(children[0]), 0)
+            os.kill(children[0], 0)
     finally:
         if proc.poll() is None:
             proc.kill()
