@@ -243,6 +243,11 @@ function(hotreload_add_reloadable library)
     endif()
     __hotreload_ensure_init()
     __hotreload_require_linker()
+    get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+    if(NOT "ASM" IN_LIST languages)
+        message(FATAL_ERROR "hotreload_add_reloadable: the stubs are assembler, but the ASM language is not enabled; "
+                            "use project(<name> C ASM) or enable_language(ASM)")
+    endif()
     if(NOT TARGET ${library})
         message(FATAL_ERROR "hotreload_add_reloadable: '${library}' is not a target; pass the library that holds "
                             "the component's sources")

@@ -477,3 +477,23 @@ def test_pipeline_python_without_dependencies_fails_at_configure(tmp_path: Path)
     err = _configure_error(tmp_path / 'p', f'hotreload_init(PYTHON {python})\n')
     assert f'the build runs its tools with {python}, which cannot run them' in err
     assert f'{python} -m pip install "{REPO_ROOT}"' in err
+
+
+def test_pipeline_requires_asm_language(tmp_path: Path) -> None:
+    require_toolchain('rv32-gcc')
+    source = tmp_path / 'src'
+    source.mkdir()
+    (source / 'a.c').write_text('int a_fn(void) { return 1; }\n')
+    (source / 'CMakeLists.txt').write_text(
+        'cmake_minimum_required(VERSION 3.19)\nproject(c_only C)\n'
+        f'include({REPO_ROOT}/cmake/hotreload.cmake)\nadd_library(a STATIC a.c)\nhotreload_add_reloadable(a)\n'
+    )
+    toolchain = REPO_ROOT / 'cmake' / 'toolchains' / 'rv32-gcc.cmake'
+    result = subprocess.run(
+        ['cmake', '-G', 'Ninja', '-S', str(source), '-B', str(tmp_path / 'b'), f'-DCMAKE_TOOLCHAIN_FILE={toolchain}'],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert 'the ASM language is not enabled; use project(<name> C ASM)' in ' '.join(result.stderr.split())
