@@ -9,6 +9,7 @@ drop its stale translation), and serves an HTTP echo on 127.0.0.1.
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import threading
@@ -184,3 +185,19 @@ def test_sim_platform_stalled_upload_times_out_and_server_recovers(platform_devi
             assert stalled.recv(100) == b''  # the server gave up on it and closed the connection
             assert int(client.get('/heap').text) == free_before
         idle.close()
+
+
+@pytest.mark.parametrize('misuse', ['exec-data-view', 'write-code-view'])
+@pytest.mark.parametrize('arch', ARCHS)
+def test_sim_platform_wrong_view_faults(arch: str, misuse: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Code fetched through the data bus view, or a store through the instruction bus view, faults as on the chip.
+    build = _programs(tmp_path_factory, arch)
+    result = subprocess.run(
+        [_qemu(arch), '-s', QEMU_STACK, str(build / 'platform_selftest'), '0', misuse],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert f'misusing: {misuse}' in result.stdout
+    assert result.returncode == -signal.SIGSEGV, (result.returncode, result.stdout, result.stderr)

@@ -9,6 +9,8 @@
  *
  * tests/test_sim_platform.py runs it under qemu and talks to it. Prints
  * "name: value" lines, then serves on 127.0.0.1:<argv[1]> until POST /quit.
+ * With a second argument (exec-data-view, write-code-view) it misuses a view
+ * of the chip RAM instead, which must kill it with SIGSEGV.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -94,10 +96,34 @@ static esp_err_t quit_handler(httpd_req_t *req)
     return httpd_resp_sendstr(req, "bye");
 }
 
+/* Use a view the wrong way; the process is expected to die of SIGSEGV, as on the chip's bus. */
+static int misuse_view(const char *how)
+{
+    void *code = heap_caps_aligned_alloc(16, 64, MALLOC_CAP_EXEC | MALLOC_CAP_32BIT);
+    uint32_t data;
+    if (code == NULL || !hr_chip_ibus_to_dbus(&hr_chip_desc, (uint32_t)(uintptr_t)code, 64, &data)) {
+        return 1;
+    }
+    memcpy((void *)(uintptr_t)data, (const void *)(uintptr_t)sim_selftest_one, 64);
+    printf("misusing: %s\n", how);
+    fflush(stdout);
+    if (strcmp(how, "exec-data-view") == 0) {
+        return ((fn_t)(uintptr_t)data)();
+    }
+    if (strcmp(how, "write-code-view") == 0) {
+        *(volatile uint32_t *)code = 0;
+        return 0;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (sim_mem_init() != ESP_OK) {
         return 1;
+    }
+    if (argc > 2) {
+        return misuse_view(argv[2]);
     }
     void *probe = malloc(16);
     printf("chip: %s malloc_in_chip_ram: %d\n", hr_chip_desc.target,
