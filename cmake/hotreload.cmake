@@ -444,7 +444,7 @@ function(hotreload_add_firmware executable)
             COMMENT "hotreload: firmware addresses for module ${name}"
             VERBATIM)
         add_custom_command(OUTPUT "${linked}"
-            COMMAND "${CMAKE_LINKER}" ${ld_flags} --emit-relocs --no-relax -e 0 -o "${linked}"
+            COMMAND "${CMAKE_LINKER}" ${ld_flags} --emit-relocs --no-relax -n -e 0 -o "${linked}"
                     -T "${__hotreload_root}/cmake/module_sections.ld" -T "${syms}" "${pass1}"
             DEPENDS "${pass1}" "${syms}" "${__hotreload_root}/cmake/module_sections.ld"
             COMMENT "hotreload: linking module ${name} against the firmware"

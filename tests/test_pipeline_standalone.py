@@ -188,6 +188,8 @@ def test_pipeline_module_keeps_only_what_loader_needs(project: Project) -> None:
     assert not any(n.startswith('.debug') for n in names)
     assert sorted(s.name for s in image.exported_functions()) == EXPORTS['reloadable']
     assert 'R_RISCV_RELAX' not in image.reloc_counts
+    # Linked with -n: file offsets are not padded to pages (the fixture module is a few hundred bytes of code).
+    assert project.module('reloadable').stat().st_size < 4096
     # IRAM_ATTR code and DRAM_ATTR data (.iram1.*, .dram1.*) land in the module's .text and .data.
     by_name = {s.name: s for s in image.symbols}
     assert image.sections[by_name['iram_bump'].shndx].name == '.text'
