@@ -322,3 +322,18 @@ def test_sim_device_concurrent_mixed_traffic_no_heap_leak(built: SimBuild, devic
     assert 200 in codes
     assert settled_free_heap() == before
     still_runs_old_code(device)
+
+
+@pytest.mark.parametrize('built', ARCHS, indirect=True)
+def test_sim_device_repeated_reloads_free_old_images(built: SimBuild, tmp_path: Path) -> None:
+    with sim.SimDevice(built.build_dir, partition=tmp_path / 'p.bin', mode='immediate', period_ms=200) as dev:
+        modules = [built.original, built.edited]
+        free: list[object] = []
+        for i in range(12):
+            reply = signed(dev.url, built.key, protocol.PATH_UPLOAD_AND_RELOAD, modules[i % 2])
+            assert reply.status_code == 200, reply.text
+            dev.wait_for(NEW if i % 2 else OLD, since=dev.mark(), timeout=30)
+            free.append(status(dev.url)['free_heap'])
+        # Same module loaded, same free heap: every switch freed the image it replaced.
+        assert free[2:] == free[:2] * 5
+        assert status(dev.url)[protocol.STATUS_RELOAD_COUNT] == 12
