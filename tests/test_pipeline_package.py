@@ -203,3 +203,14 @@ def test_toolchain_files_match_toolchains_table() -> None:
         assert f'set(HOTRELOAD_ABI {tc.abi})' in text
         assert f'set(__hotreload_binutils {tc.binutils_prefix})' in text
         assert (REPO_ROOT / 'cmake' / 'toolchains' / 'bin' / f'hotreload-cc-{name}').exists()
+
+
+def test_component_cmakelists_lists_every_runtime_source() -> None:
+    """A new file under src/ (or src/port/esp_idf/) must be added to the component's explicit source list."""
+    text = (REPO_ROOT / 'CMakeLists.txt').read_text()
+    sources = sorted((REPO_ROOT / 'src').glob('*.c')) + sorted((REPO_ROOT / 'src' / 'port' / 'esp_idf').glob('*.c'))
+    missing = [str(p.relative_to(REPO_ROOT)) for p in sources if str(p.relative_to(REPO_ROOT)) not in text]
+    assert not missing, f'CMakeLists.txt does not build {missing}'
+    for arch_name in {arch.ARCHES[a].name for a in arch.TARGETS.values()}:
+        # CONFIG_IDF_TARGET_ARCH spells riscv32 as riscv.
+        assert (REPO_ROOT / 'src' / 'arch' / f'hr_reloc_{arch_name.removesuffix("32")}.c').is_file()
