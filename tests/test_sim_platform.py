@@ -167,6 +167,18 @@ def test_sim_platform_serves_http_bodies(platform_device: str) -> None:
         assert client.get('/heap', headers={'X-Padding': 'p' * 600}).status_code == 431
         # The same keep-alive connection still works after the errors.
         assert client.post('/echo', content=b'again').content == b'again'
+    # curl's "Expect: 100-continue": the body follows the interim answer.
+    port = int(url.rsplit(':', 1)[1])
+    with socket.create_connection(('127.0.0.1', port), timeout=30) as conn:
+        conn.sendall(b'POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n')
+        assert conn.recv(100) == b'HTTP/1.1 100 Continue\r\n\r\n'
+        conn.sendall(b'hello')
+        answer = b''
+        while not answer.endswith(b'hello'):
+            chunk = conn.recv(4096)
+            assert chunk, answer
+            answer += chunk
+        assert answer.startswith(b'HTTP/1.1 200 OK\r\n')
 
 
 @pytest.mark.parametrize('platform_device', ARCHS, indirect=True)

@@ -52,6 +52,7 @@ typedef struct {
     size_t chunk_left;        /*!< chunked: bytes left in the current chunk */
     bool body_done;           /*!< chunked: the last chunk has been read */
     bool close_after;         /*!< client asked for Connection: close, or the stream is unusable */
+    bool expect_continue;     /*!< client waits for "100 Continue" before sending the body (curl does) */
     const char *status;
     const char *type;
     const char *resp_names[MAX_RESP_HEADERS];
@@ -373,6 +374,14 @@ int httpd_req_recv(httpd_req_t *r, char *buf, size_t buf_len)
         return HTTPD_SOCK_ERR_INVALID;
     }
     req_state_t *st = r->aux;
+    if (st->expect_continue) {
+        st->expect_continue = false;
+        static const char go_on[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (!send_all(st->conn->fd, go_on, sizeof(go_on) - 1, s_server->config.send_wait_timeout)) {
+            st->close_after = true;
+            return HTTPD_SOCK_ERR_FAIL;
+        }
+    }
     int n = body_read(st, buf, buf_len, s_server->config.recv_wait_timeout);
     if (n < 0 || (n == 0 && !st->chunked_body && st->body_left > 0)) {
         st->close_after = true;
@@ -655,6 +664,11 @@ esp_err_t httpd_register_uri_handler(httpd_handle_t handle, const httpd_uri_t *u
 /* Discard what the handler did not read, so the next request starts at its first byte. */
 static void drain_body(req_state_t *st)
 {
+    if (st->expect_continue) {
+        /* The client still waits for permission to send the body: refuse it by closing. */
+        st->close_after = true;
+        return;
+    }
     char sink[256];
     while (!st->close_after) {
         int n = body_read(st, sink, sizeof(sink), s_server->config.recv_wait_timeout);
@@ -710,6 +724,8 @@ static bool handle_request(server_t *srv, conn_t *c)
     }
     req->method = method;
     st->start_us = sim_time_us();
+    const char *expect = find_header(st, "Expect");
+    st->expect_continue = expect != NULL && strcasecmp(expect, "100-continue") == 0;
     const char *te = find_header(st, "Transfer-Encoding");
     const char *cl = find_header(st, "Content-Length");
     if (te != NULL && strcasecmp(te, "chunked") == 0) {
