@@ -337,3 +337,24 @@ def test_sim_device_repeated_reloads_free_old_images(built: SimBuild, tmp_path: 
         # Same module loaded, same free heap: every switch freed the image it replaced.
         assert free[2:] == free[:2] * 5
         assert status(dev.url)[protocol.STATUS_RELOAD_COUNT] == 12
+
+
+@pytest.mark.parametrize('built', ARCHS, indirect=True)
+def test_sim_device_multipart_upload_like_curl(built: SimBuild, device: sim.SimDevice) -> None:
+    # curl -F "file=@build/reloadable_stripped.so" .../upload-and-reload, with the signature headers added.
+    boundary = '------------------------a1b2c3d4e5f6a7b8'
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{protocol.MULTIPART_FIELD}"; '
+        f'filename="reloadable_stripped.so"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
+    body += built.edited + f'\r\n--{boundary}--\r\n'.encode()
+    path = protocol.PATH_UPLOAD_AND_RELOAD
+    with httpx.Client(base_url=device.url, timeout=60) as client:
+        nonce = client.get(protocol.PATH_NONCE).json()['nonce']
+        headers = sign_headers(built.key, 'POST', path, body, nonce)
+        headers['Content-Type'] = f'multipart/form-data; boundary={boundary}'
+        mark = device.mark()
+        reply = client.post(path, content=body, headers=headers)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()['sha256'] == hashlib.sha256(built.edited).hexdigest()
+    device.wait_for(NEW, since=mark, timeout=30)
