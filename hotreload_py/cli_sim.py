@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from hotreload_py import sim, sim_demo
+from hotreload_py.errors import DeviceError
 
 _BUILD_DIR_HELP = 'Build directory of the simulated device (firmware, modules, manifest, partition file).'
 
@@ -86,9 +87,12 @@ def run_cmd(build_dir: Path, http: str, mode: str, period: float) -> None:
             f'-- device at {device.url}; reload with: hotreload reload --url {device.url} --build-dir {build_dir}',
             err=True,
         )
-        device.wait()
+        status = device.wait()
     finally:
         device.stop()
+    if status != 0:
+        how = f'was killed by signal {-status}' if status < 0 else f'exited with status {status}'
+        raise DeviceError(f'the simulated device {how}; its output above says why')
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -54,20 +55,28 @@ def test_sim_build_rejects_unknown_arch_and_non_component(tmp_path: Path) -> Non
         sim.build('riscv32', tmp_path / 'b', [tmp_path])
 
 
-def test_sim_run_command_serves_and_stops_its_device_on_sigterm(tmp_path: Path) -> None:
+@pytest.fixture(scope='module')
+def cli_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`hotreload sim build` of the default component, once for this module's tests."""
     require_toolchain('rv32-gcc')
     require_executable('cmake')
     require_executable('ninja')
-    build_dir = tmp_path / 'build'
+    root = tmp_path_factory.mktemp('sim-cli')
+    build_dir = root / 'build'
     result = subprocess.run(
         _hotreload('sim', 'build', '--arch', 'riscv32', '--build-dir', str(build_dir)),
         capture_output=True,
         text=True,
         check=False,
-        cwd=tmp_path,
+        cwd=root,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'reloadable_stripped.so' in result.stdout
+    return build_dir
+
+
+def test_sim_run_command_serves_and_stops_its_device_on_sigterm(cli_build: Path, tmp_path: Path) -> None:
+    build_dir = cli_build
     port = sim.free_port()
     proc = subprocess.Popen(
         _hotreload('sim', 'run', '--build-dir', str(build_dir), '--http', f'127.0.0.1:{port}'),
@@ -126,3 +135,20 @@ def test_sim_demo_shows_new_output_and_timings(tmp_path: Path) -> None:
     # The scratch copy was edited, never the checkout's component.
     assert 'return a + b;' in (REPO_ROOT / 'sim' / 'components' / 'reloadable' / 'reloadable.c').read_text()
     assert 'return a * 10 + b;' in (tmp_path / 'components' / 'reloadable' / 'reloadable.c').read_text()
+
+
+def test_sim_run_command_reports_a_taken_port(cli_build: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(('127.0.0.1', 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            _hotreload('sim', 'run', '--build-dir', str(cli_build), '--http', f'127.0.0.1:{port}'),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert 'error: the simulated device exited with status 2' in result.stderr
+    assert f'cannot listen on 127.0.0.1:{port}' in result.stdout + result.stderr
