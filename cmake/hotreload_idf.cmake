@@ -196,15 +196,25 @@ function(__hotreload_idf_finish)
     __hotreload_idf_fallback_targets()
 endfunction()
 
-# idf.py runs an unknown action as a build target of that name: when its
-# extension is not loaded, `idf.py reload`/`watch` land here and say how to enable them.
+# idf.py runs an unknown action as a build target of that name (docs/CONTRACTS.md,
+# "idf.py actions and their fallback targets"): before its extension is loaded,
+# `idf.py reload` still builds the modules and uploads them (device from
+# HOTRELOAD_URL), and `idf.py watch` says how to enable the action (a watch loop
+# must not run inside ninja).
 function(__hotreload_idf_fallback_targets)
     __hotreload_python_command(hotreload)
-    foreach(action reload watch)
-        if(NOT TARGET ${action})
-            add_custom_target(${action} COMMAND ${hotreload} idf-actions ${action} USES_TERMINAL VERBATIM)
+    __hotreload_get_property(module_targets HOTRELOAD_MODULE_TARGETS)
+    if(NOT TARGET reload)
+        add_custom_target(reload
+            COMMAND ${hotreload} reload --no-build --build-dir "${CMAKE_BINARY_DIR}"
+            USES_TERMINAL VERBATIM)
+        if(module_targets)
+            add_dependencies(reload ${module_targets} hotreload_manifest)
         endif()
-    endforeach()
+    endif()
+    if(NOT TARGET watch)
+        add_custom_target(watch COMMAND ${hotreload} idf-actions watch USES_TERMINAL VERBATIM)
+    endif()
 endfunction()
 
 # `hotreload-flash`: the modules, as a partition image, written by ESP-IDF's own
@@ -217,8 +227,17 @@ function(__hotreload_idf_flash_target)
     endif()
     partition_table_get_partition_info(offset "--partition-name ${label}" "offset")
     if(NOT offset)
-        message(STATUS "hotreload: the partition table has no '${label}' partition, so there is no hotreload-flash "
-                       "target; add `${label}, app, 0x40, , 512k,` to partitions.csv to flash modules over serial")
+        # Still a target, so `idf.py hotreload-flash` explains instead of "unknown command".
+        set(fix "the partition table has no '${label}' partition: add `${label}, app, 0x40, , 512k,` to "
+                "partitions.csv (CONFIG_PARTITION_TABLE_CUSTOM), then idf.py flash")
+        string(CONCAT fix ${fix})
+        message(STATUS "hotreload: no hotreload-flash: ${fix}")
+        if(NOT TARGET hotreload-flash)
+            add_custom_target(hotreload-flash
+                COMMAND "${CMAKE_COMMAND}" -E echo "hotreload-flash: ${fix}"
+                COMMAND "${CMAKE_COMMAND}" -E false
+                VERBATIM)
+        endif()
         return()
     endif()
     partition_table_get_partition_info(size "--partition-name ${label}" "size")
