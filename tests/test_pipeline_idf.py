@@ -83,8 +83,8 @@ def test_pipeline_idf_builds_examples_basic(idf_path: Path, tmp_path: Path) -> N
     build = _build(idf_path, project)
     _check_modules(build, ['reloadable'])
     assert (build / f'reloadable{protocol.MODULE_SUFFIX}').is_file()
-    assert _has_target(build, 'hotreload-flash')
-    assert _has_target(build, 'reloadable_module')
+    for target in ('hotreload-flash', 'reloadable_module', 'reload', 'watch'):
+        assert _has_target(build, target), target
 
 
 def test_pipeline_idf_config_components_makes_two_reloadable(idf_path: Path, tmp_path: Path) -> None:
