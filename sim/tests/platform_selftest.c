@@ -49,7 +49,7 @@ static int run_copy(fn_t fn, uint32_t *where)
     memcpy((void *)(uintptr_t)data, (const void *)(uintptr_t)fn, 64);
     *where = (uint32_t)(uintptr_t)code;
     int result = ((fn_t)code)();
-    heap_caps_free(code);
+    free(code);  /* ESP-IDF's free() takes executable (instruction-bus) blocks too */
     return result;
 }
 

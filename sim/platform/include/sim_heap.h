@@ -51,6 +51,8 @@ sim_heap_t *sim_heap_default(void);
 void sim_heap_set_default(sim_heap_t *heap);
 /** Let free() and realloc() accept pointers from @p heap (at most 8 heaps). */
 void sim_heap_register(sim_heap_t *heap);
+/** Let free() take pointers of another view of heap memory: @p to_data_view maps them back. */
+void sim_heap_set_alias_resolver(void *(*to_data_view)(void *ptr));
 /** The registered heap that holds @p ptr, or NULL. */
 sim_heap_t *sim_heap_owner(const void *ptr);
 

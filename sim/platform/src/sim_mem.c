@@ -51,6 +51,16 @@ static esp_err_t map_view(uint32_t addr, uint32_t size, int prot, int fd, uint32
     return ESP_OK;
 }
 
+/* Instruction-bus address -> data-bus address (anything else unchanged), for free(). */
+static void *to_data_view(void *ptr)
+{
+    uint32_t data;
+    if (hr_chip_ibus_to_dbus(&hr_chip_desc, (uint32_t)(uintptr_t)ptr, 1, &data)) {
+        return (void *)(uintptr_t)data;
+    }
+    return ptr;
+}
+
 esp_err_t sim_mem_init(void)
 {
     if (s_region_count > 0) {
@@ -95,6 +105,7 @@ esp_err_t sim_mem_init(void)
     }
     /* The mappings keep the memory; the descriptor is not needed any more. */
     sim_close(fd);
+    sim_heap_set_alias_resolver(to_data_view);
     for (size_t i = 0; i < s_region_count; i++) {
         if (s_regions[i].region->caps & HR_CHIP_CAP_DATA) {
             sim_heap_set_default(&s_regions[i].heap);
@@ -174,15 +185,7 @@ void *heap_caps_calloc(size_t count, size_t size, uint32_t caps)
 
 void heap_caps_free(void *ptr)
 {
-    if (ptr == NULL) {
-        return;
-    }
-    uint32_t addr = (uint32_t)(uintptr_t)ptr;
-    uint32_t data;
-    if (hr_chip_ibus_to_dbus(&hr_chip_desc, addr, 1, &data)) {
-        addr = data;
-    }
-    free((void *)(uintptr_t)addr);
+    free(ptr);  /* takes either view (sim_heap_set_alias_resolver) */
 }
 
 typedef enum { STAT_FREE, STAT_MIN_FREE, STAT_LARGEST, STAT_TOTAL } stat_t;

@@ -231,10 +231,22 @@ void *calloc(size_t count, size_t size)
     return ptr;
 }
 
-/* Any registered heap's pointer may be freed (ESP-IDF's free() takes heap_caps memory too). */
-static sim_heap_t *owner_of(void *ptr)
+static void *(*s_to_data_view)(void *ptr);
+
+void sim_heap_set_alias_resolver(void *(*to_data_view)(void *ptr))
 {
-    sim_heap_t *heap = sim_heap_owner(ptr);
+    s_to_data_view = to_data_view;
+}
+
+/* Any registered heap's pointer may be freed, through either view (ESP-IDF's free() takes
+ * heap_caps memory too); *ptr becomes the data-view address. */
+static sim_heap_t *owner_of(void **ptr)
+{
+    sim_heap_t *heap = sim_heap_owner(*ptr);
+    if (heap == NULL && s_to_data_view != NULL) {
+        *ptr = s_to_data_view(*ptr);
+        heap = sim_heap_owner(*ptr);
+    }
     if (heap == NULL) {
         fprintf(stderr, "sim_heap: free/realloc of %p, which no heap handed out\n", ptr);
         abort();
@@ -245,7 +257,8 @@ static sim_heap_t *owner_of(void *ptr)
 void free(void *ptr)
 {
     if (ptr != NULL) {
-        sim_heap_free(owner_of(ptr), ptr);
+        sim_heap_t *heap = owner_of(&ptr);
+        sim_heap_free(heap, ptr);
     }
 }
 
