@@ -33,9 +33,7 @@ static inline void read_sym(const hr_load_ctx_t *ctx, uint32_t index, Elf32_Sym 
     memcpy(out, ctx->symtab + (size_t)index * sizeof(Elf32_Sym), sizeof(*out));
 }
 
-/** resolve_sym() for everything but a defined symbol in a loaded section: rare cases and errors. */
-static esp_err_t __attribute__((noinline)) resolve_sym_slow(const hr_load_ctx_t *ctx, uint32_t index, uint32_t *s,
-                                                            uint32_t *s_link)
+esp_err_t hr_link_resolve_slow(const hr_load_ctx_t *ctx, uint32_t index, uint32_t *s, uint32_t *s_link)
 {
     if (index == 0) {
         /* STN_UNDEF: no symbol, S = 0. */
@@ -73,26 +71,13 @@ static esp_err_t __attribute__((noinline)) resolve_sym_slow(const hr_load_ctx_t 
 }
 
 /** New and link-time address of symbol @p index. */
-static inline esp_err_t resolve_sym(const hr_load_ctx_t *ctx, uint32_t index, uint32_t *s, uint32_t *s_link)
+static esp_err_t resolve_sym(hr_load_ctx_t *ctx, uint32_t index, uint32_t *s, uint32_t *s_link)
 {
-    /* Fast path: a module symbol inside a loaded section (the common case); reads only st_value and st_shndx. */
-    if (index != 0 && index < ctx->sym_count) {
-        const uint8_t *p = ctx->symtab + (size_t)index * sizeof(Elf32_Sym);
-        uint32_t value;
-        uint16_t shndx;
-        memcpy(&value, p + offsetof(Elf32_Sym, st_value), sizeof(value));
-        memcpy(&shndx, p + offsetof(Elf32_Sym, st_shndx), sizeof(shndx));
-        if (shndx != SHN_UNDEF && shndx < ctx->shnum) {
-            const hr_sect_t *sect = &ctx->sects[shndx];
-            uint32_t off = value - sect->link_addr;
-            if (sect->loaded && value >= sect->link_addr && off <= sect->size) {
-                *s = sect->run_addr + off;
-                *s_link = value;
-                return ESP_OK;
-            }
-        }
-    }
-    return resolve_sym_slow(ctx, index, s, s_link);
+    hr_reloc_t r = { .ctx = ctx, .sym = index };
+    esp_err_t err = hr_link_symbol(&r);
+    *s = r.s;
+    *s_link = r.s_link;
+    return err;
 }
 
 /** Check a relocation section and find what it applies to; *out_target is 0 when it needs no work. */
@@ -120,39 +105,6 @@ static esp_err_t rela_section(const hr_load_ctx_t *ctx, uint32_t index, const El
     return ESP_OK;
 }
 
-esp_err_t hr_link_symbol(hr_reloc_t *r)
-{
-    return resolve_sym(r->ctx, r->sym, &r->s, &r->s_link);
-}
-
-/** Apply relocation @p i (at @p entry in the file) of the relocation section @p sh; @p r holds the section's fields. */
-static inline esp_err_t apply_one(hr_reloc_t *r, const Elf32_Shdr *sh, const hr_sect_t *target, const uint8_t *entry,
-                                  uint32_t i)
-{
-    Elf32_Rela rel;
-    memcpy(&rel, entry, sizeof(rel));
-    uint32_t off = rel.r_offset - target->link_addr;
-    if (rel.r_offset < target->link_addr || off >= target->size) {
-        ESP_LOGE(TAG, "relocation %u: place 0x%x is outside section %u (0x%x+0x%x)", (unsigned)i,
-                 (unsigned)rel.r_offset, (unsigned)sh->sh_info, (unsigned)target->link_addr, (unsigned)target->size);
-        return ESP_ERR_INVALID_SIZE;
-    }
-    r->type = ELF32_R_TYPE(rel.r_info);
-    r->sym = ELF32_R_SYM(rel.r_info);
-    r->a = rel.r_addend;
-    r->p = target->run_addr + off;
-    r->p_link = rel.r_offset;
-    r->loc = target->write_ptr + off;
-    r->avail = target->size - off;
-    r->index = i;
-    esp_err_t err = hr_arch_relocate(r);
-    if (err != ESP_OK && !(err == ESP_ERR_NOT_FINISHED && r->phase == HR_RELOC_APPLY)) {
-        ESP_LOGE(TAG, "relocation %u (type %u) at 0x%x in section %u failed: %s", (unsigned)i, (unsigned)r->type,
-                 (unsigned)rel.r_offset, (unsigned)sh->sh_info, esp_err_to_name(err));
-    }
-    return err;
-}
-
 static esp_err_t defer(hr_load_ctx_t *ctx, uint32_t section, uint32_t index)
 {
     if (ctx->deferred_count == ctx->deferred_cap) {
@@ -166,6 +118,22 @@ static esp_err_t defer(hr_load_ctx_t *ctx, uint32_t section, uint32_t index)
         .section = section, .index = index
     };
     return ESP_OK;
+}
+
+esp_err_t hr_reloc_failed(const hr_rela_run_t *run, const hr_reloc_t *r, esp_err_t err)
+{
+    if (err == ESP_ERR_NOT_FINISHED && run->phase == HR_RELOC_APPLY) {
+        return defer(run->ctx, run->section, r->index);
+    }
+    if (err == ESP_ERR_INVALID_SIZE && (r->p_link < run->target->link_addr ||
+                                        r->p_link - run->target->link_addr >= run->target->size)) {
+        ESP_LOGE(TAG, "relocation %u: place 0x%x is outside section %u (0x%x+0x%x)", (unsigned)r->index,
+                 (unsigned)r->p_link, (unsigned)run->target_index, (unsigned)run->target->link_addr,
+                 (unsigned)run->target->size);
+    }
+    ESP_LOGE(TAG, "relocation %u (type %u) at 0x%x in section %u failed: %s", (unsigned)r->index, (unsigned)r->type,
+             (unsigned)r->p_link, (unsigned)run->target_index, esp_err_to_name(err));
+    return err == ESP_ERR_NOT_FINISHED ? ESP_ERR_NOT_SUPPORTED : err;
 }
 
 static int compare_hi(const void *a, const void *b)
@@ -183,17 +151,15 @@ esp_err_t hr_link_relocate(hr_load_ctx_t *ctx)
         uint32_t target;
         hr_load_shdr(ctx, s, &sh);
         ESP_RETURN_ON_ERROR(rela_section(ctx, s, &sh, &target), TAG, "relocation section %u", (unsigned)s);
-        uint32_t count = target != 0 ? sh.sh_size / RELA_SIZE : 0;
-        const hr_sect_t *sect = &ctx->sects[target];
-        hr_reloc_t r = { .ctx = ctx, .phase = HR_RELOC_APPLY, .word_access_only = sect->word_access_only };
-        const uint8_t *entry = ctx->elf + sh.sh_offset;
-        for (uint32_t i = 0; i < count; i++, entry += RELA_SIZE) {
-            esp_err_t err = apply_one(&r, &sh, sect, entry, i);
-            if (err == ESP_ERR_NOT_FINISHED) {
-                err = defer(ctx, s, i);
-            }
-            ESP_RETURN_ON_ERROR(err, TAG, "relocation section %u", (unsigned)s);
+        if (target == 0) {
+            continue;
         }
+        hr_rela_run_t run = {
+            .ctx = ctx, .phase = HR_RELOC_APPLY, .entries = ctx->elf + sh.sh_offset, .section = s,
+            .target_index = target, .target = &ctx->sects[target],
+        };
+        ESP_RETURN_ON_ERROR(hr_arch_relocate(&run, 0, sh.sh_size / RELA_SIZE), TAG, "relocation section %u",
+                            (unsigned)s);
     }
     if (ctx->deferred_count == 0) {
         return ESP_OK;
@@ -206,11 +172,11 @@ esp_err_t hr_link_relocate(hr_load_ctx_t *ctx)
     for (size_t d = 0; d < ctx->deferred_count; d++) {
         Elf32_Shdr sh;
         hr_load_shdr(ctx, ctx->deferred[d].section, &sh);
-        const hr_sect_t *sect = &ctx->sects[sh.sh_info];
-        hr_reloc_t r = { .ctx = ctx, .phase = HR_RELOC_RETRY, .word_access_only = sect->word_access_only };
-        uint32_t i = ctx->deferred[d].index;
-        ESP_RETURN_ON_ERROR(apply_one(&r, &sh, sect, ctx->elf + sh.sh_offset + (size_t)i * RELA_SIZE, i), TAG,
-                            "deferred relocation");
+        hr_rela_run_t run = {
+            .ctx = ctx, .phase = HR_RELOC_RETRY, .entries = ctx->elf + sh.sh_offset, .section = ctx->deferred[d].section,
+            .target_index = sh.sh_info, .target = &ctx->sects[sh.sh_info],
+        };
+        ESP_RETURN_ON_ERROR(hr_arch_relocate(&run, ctx->deferred[d].index, 1), TAG, "deferred relocation");
     }
     return ESP_OK;
 }

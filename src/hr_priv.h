@@ -162,13 +162,39 @@ typedef struct {
     uint32_t index;          /*!< relocation number within its section, for logs */
 } hr_reloc_t;
 
+/** A run of entries of one relocation section, and where they apply. */
+typedef struct {
+    hr_load_ctx_t *ctx;
+    hr_reloc_phase_t phase;
+    const uint8_t *entries;  /*!< the section's first Elf32_Rela in the file */
+    uint32_t section;        /*!< index of the relocation section (for deferral and logs) */
+    uint32_t target_index;   /*!< index of the section it relocates */
+    const hr_sect_t *target; /*!< that section, loaded */
+} hr_rela_run_t;
+
 /**
- * @brief Apply one relocation.
- * @return ESP_OK; ESP_ERR_NOT_FINISHED (apply phase only: retry after the pass);
- *         ESP_ERR_NOT_SUPPORTED (unknown type, value out of range, misaligned
- *         target); ESP_ERR_INVALID_SIZE (the field runs past its section)
+ * @brief Apply entries [first, first + count) of a relocation section.
+ *
+ * Each architecture defines it with the same loop over the helpers below
+ * (hr_reloc_load, hr_link_symbol, hr_reloc_failed) around its own switch, so
+ * the per-relocation work is inlined into one function per architecture.
+ * @return ESP_OK; ESP_ERR_NOT_SUPPORTED (unknown type, value out of range,
+ *         misaligned target); ESP_ERR_INVALID_SIZE (place or field outside its
+ *         section, bad symbol); ESP_ERR_NOT_FOUND (undefined symbol); ESP_ERR_NO_MEM
  */
-esp_err_t hr_arch_relocate(hr_reloc_t *r);
+esp_err_t hr_arch_relocate(const hr_rela_run_t *run, uint32_t first, uint32_t count);
+
+/** resolve for what hr_link_symbol's fast path does not handle: absolute, undefined, errors (logged). */
+esp_err_t hr_link_resolve_slow(const hr_load_ctx_t *ctx, uint32_t index, uint32_t *s, uint32_t *s_link);
+
+/**
+ * @brief What to do with a relocation that did not return ESP_OK.
+ *
+ * ESP_ERR_NOT_FINISHED in the apply phase: remembered for the retry after the
+ * pass (returns ESP_OK or ESP_ERR_NO_MEM). Anything else: logged with the
+ * relocation's place and returned.
+ */
+esp_err_t hr_reloc_failed(const hr_rela_run_t *run, const hr_reloc_t *r, esp_err_t err);
 
 /**
  * @brief Resolve @p r's symbol into r->s and r->s_link.
@@ -178,7 +204,49 @@ esp_err_t hr_arch_relocate(hr_reloc_t *r);
  * @return ESP_OK; ESP_ERR_INVALID_SIZE (bad index or value); ESP_ERR_NOT_FOUND
  *         (undefined symbol); ESP_ERR_NOT_SUPPORTED (common or unloaded section)
  */
-esp_err_t hr_link_symbol(hr_reloc_t *r);
+static inline esp_err_t hr_link_symbol(hr_reloc_t *r)
+{
+    const hr_load_ctx_t *ctx = r->ctx;
+    /* Fast path: a module symbol inside a loaded section (the common case); reads only st_value and st_shndx. */
+    if (r->sym != 0 && r->sym < ctx->sym_count) {
+        const uint8_t *p = ctx->symtab + (size_t)r->sym * sizeof(Elf32_Sym);
+        uint32_t value;
+        uint16_t shndx;
+        memcpy(&value, p + offsetof(Elf32_Sym, st_value), sizeof(value));
+        memcpy(&shndx, p + offsetof(Elf32_Sym, st_shndx), sizeof(shndx));
+        if (shndx != SHN_UNDEF && shndx < ctx->shnum) {
+            const hr_sect_t *sect = &ctx->sects[shndx];
+            uint32_t off = value - sect->link_addr;
+            if (sect->loaded && value >= sect->link_addr && off <= sect->size) {
+                r->s = sect->run_addr + off;
+                r->s_link = value;
+                return ESP_OK;
+            }
+        }
+    }
+    return hr_link_resolve_slow(ctx, r->sym, &r->s, &r->s_link);
+}
+
+/** Decode entry @p i of @p run into @p r (symbol not resolved); ESP_ERR_INVALID_SIZE if its place is outside. */
+static inline esp_err_t hr_reloc_load(const hr_rela_run_t *run, uint32_t i, hr_reloc_t *r)
+{
+    Elf32_Rela rel;
+    memcpy(&rel, run->entries + (size_t)i * sizeof(Elf32_Rela), sizeof(rel));
+    const hr_sect_t *target = run->target;
+    uint32_t off = rel.r_offset - target->link_addr;
+    r->type = ELF32_R_TYPE(rel.r_info);
+    r->sym = ELF32_R_SYM(rel.r_info);
+    r->a = rel.r_addend;
+    r->p_link = rel.r_offset;
+    r->index = i;
+    if (rel.r_offset < target->link_addr || off >= target->size) {
+        return ESP_ERR_INVALID_SIZE;
+    }
+    r->p = target->run_addr + off;
+    r->loc = target->write_ptr + off;
+    r->avail = target->size - off;
+    return ESP_OK;
+}
 
 /* --- helpers for the arch files: byte access that honours word-only memory ----- */
 

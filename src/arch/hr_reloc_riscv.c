@@ -131,7 +131,8 @@ static esp_err_t add_sub(const hr_reloc_t *r, unsigned n, bool sub)
     return ESP_OK;
 }
 
-esp_err_t hr_arch_relocate(hr_reloc_t *r)
+/** Apply one relocation (its symbol is resolved here, only for the types that use it). */
+static inline esp_err_t relocate_one(hr_reloc_t *r)
 {
     switch (r->type) {
     case R_RISCV_NONE:
@@ -270,4 +271,19 @@ esp_err_t hr_arch_relocate(hr_reloc_t *r)
                  (unsigned)r->index, (unsigned)r->type);
         return ESP_ERR_NOT_SUPPORTED;
     }
+}
+
+esp_err_t hr_arch_relocate(const hr_rela_run_t *run, uint32_t first, uint32_t count)
+{
+    hr_reloc_t r = { .ctx = run->ctx, .phase = run->phase, .word_access_only = run->target->word_access_only };
+    for (uint32_t i = first; i < first + count; i++) {
+        esp_err_t err = hr_reloc_load(run, i, &r);
+        if (err == ESP_OK) {
+            err = relocate_one(&r);
+        }
+        if (err != ESP_OK) {
+            ESP_RETURN_ON_ERROR(hr_reloc_failed(run, &r, err), TAG, "relocation section %u", (unsigned)run->section);
+        }
+    }
+    return ESP_OK;
 }
