@@ -207,13 +207,18 @@ esp_err_t hr_reloc_failed(const hr_rela_run_t *run, const hr_reloc_t *r, esp_err
 static inline esp_err_t hr_link_symbol(hr_reloc_t *r)
 {
     const hr_load_ctx_t *ctx = r->ctx;
-    /* Fast path: a module symbol inside a loaded section (the common case); reads only st_value and st_shndx. */
+    /* Fast path: a firmware symbol or a module symbol inside a loaded section; reads only st_value and st_shndx. */
     if (r->sym != 0 && r->sym < ctx->sym_count) {
         const uint8_t *p = ctx->symtab + (size_t)r->sym * sizeof(Elf32_Sym);
         uint32_t value;
         uint16_t shndx;
         memcpy(&value, p + offsetof(Elf32_Sym, st_value), sizeof(value));
         memcpy(&shndx, p + offsetof(Elf32_Sym, st_shndx), sizeof(shndx));
+        if (shndx == SHN_ABS) {
+            /* A firmware symbol: fixed address, never moved. */
+            r->s = r->s_link = value;
+            return ESP_OK;
+        }
         if (shndx != SHN_UNDEF && shndx < ctx->shnum) {
             const hr_sect_t *sect = &ctx->sects[shndx];
             uint32_t off = value - sect->link_addr;
