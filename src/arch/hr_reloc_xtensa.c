@@ -208,6 +208,12 @@ static bool encode_target(insn_fmt_t fmt, uint32_t *insn, uint32_t p, uint32_t t
 static esp_err_t slot0_op(const hr_reloc_t *r)
 {
     ESP_RETURN_ON_ERROR(need(r, 2), TAG, "place");
+    uint32_t moved = r->p - r->p_link;
+    if (r->s - r->s_link == moved && (moved & 3u) == 0) {
+        /* Place and target moved together by whole words (a branch, call or L32R inside one
+         * section): every operand format is PC-relative, so the linked instruction is already right. */
+        return ESP_OK;
+    }
     uint32_t op0 = hr_place_read(r, 0, 1) & 0xfu;
     /* Opcodes 0x8..0xf are 2-byte narrow instructions (code density option). */
     unsigned len = op0 >= 0x8 ? 2 : 3;
