@@ -232,6 +232,20 @@ static inline esp_err_t hr_link_symbol(hr_reloc_t *r)
     return hr_link_resolve_slow(ctx, r->sym, &r->s, &r->s_link);
 }
 
+/** Type of entry @p i of @p run, read alone (r_info's low byte; little-endian). */
+static inline uint32_t hr_reloc_peek_type(const hr_rela_run_t *run, uint32_t i)
+{
+    return run->entries[(size_t)i * sizeof(Elf32_Rela) + offsetof(Elf32_Rela, r_info)];
+}
+
+/** True when entry @p i's place lies inside its section (what a marker relocation still must satisfy). */
+static inline bool hr_reloc_place_ok(const hr_rela_run_t *run, uint32_t i)
+{
+    uint32_t place;
+    memcpy(&place, run->entries + (size_t)i * sizeof(Elf32_Rela), sizeof(place));
+    return place >= run->target->link_addr && place - run->target->link_addr < run->target->size;
+}
+
 /** Decode entry @p i of @p run into @p r (symbol not resolved); ESP_ERR_INVALID_SIZE if its place is outside. */
 static inline esp_err_t hr_reloc_load(const hr_rela_run_t *run, uint32_t i, hr_reloc_t *r)
 {

@@ -285,6 +285,10 @@ esp_err_t hr_arch_relocate(const hr_rela_run_t *run, uint32_t first, uint32_t co
 {
     hr_reloc_t r = { .ctx = run->ctx, .phase = run->phase, .word_access_only = run->target->word_access_only };
     for (uint32_t i = first; i < first + count; i++) {
+        uint32_t type = hr_reloc_peek_type(run, i);
+        if ((type == R_XTENSA_ASM_EXPAND || type == R_XTENSA_NONE) && hr_reloc_place_ok(run, i)) {
+            continue;  /* the most frequent markers: nothing to do but check the place */
+        }
         esp_err_t err = hr_reloc_load(run, i, &r);
         if (err == ESP_OK) {
             err = relocate_one(&r);
