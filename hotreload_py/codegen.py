@@ -246,7 +246,8 @@ def protocol_defines() -> list[tuple[str, str]]:
     """(macro suffix, C literal) for every UPPER_CASE int/str/bytes constant of protocol.py, in source order.
 
     Bytes drop one trailing NUL (the C literal adds it back) and get a `_SIZE`;
-    MODULE_INFO_FIELDS becomes `INFO_<FIELD>_OFFSET`/`_SIZE` pairs.
+    MODULE_INFO_FIELDS becomes `INFO_<FIELD>_OFFSET`/`_SIZE` pairs, STORE_HEADER_FIELDS
+    `STORE_HDR_<FIELD>_OFFSET`/`_SIZE` pairs.
     """
     defines: list[tuple[str, str]] = []
     for key, value in vars(protocol).items():
@@ -259,9 +260,10 @@ def protocol_defines() -> list[tuple[str, str]]:
         elif isinstance(value, bytes):
             defines.append((key, _c_string(value.removesuffix(b'\0'))))
             defines.append((f'{key}_SIZE', str(len(value))))
-    for field in protocol.MODULE_INFO_FIELDS:
-        defines.append((f'INFO_{field.name.upper()}_OFFSET', str(field.offset)))
-        defines.append((f'INFO_{field.name.upper()}_SIZE', str(field.size)))
+    for prefix, fields in (('INFO', protocol.MODULE_INFO_FIELDS), ('STORE_HDR', protocol.STORE_HEADER_FIELDS)):
+        for field in fields:
+            defines.append((f'{prefix}_{field.name.upper()}_OFFSET', str(field.offset)))
+            defines.append((f'{prefix}_{field.name.upper()}_SIZE', str(field.size)))
     return defines
 
 

@@ -33,13 +33,8 @@ PARTITION_TABLE_BIN = Path('partition_table') / 'partition-table.bin'
 #: partition_image() output, <build>/hotreload/<label>.bin.
 PARTITION_IMAGE_DIR = Path(protocol.BUILD_SUBDIR)
 
-# The store's record layout: src/hr_store.h (HR_STORE_*) and src/hr_store.c (HDR_*, HEADER_MAGIC).
-STORE_SECTOR_SIZE = 4096
-STORE_HEADER_SIZE = 144
-STORE_DATA_OFFSET = 256
-STORE_NAME_SIZE = 32
-STORE_MAGIC = b'HRSLOT1\0'
-_HDR_SEQ, _HDR_LENGTH, _HDR_NAME, _HDR_DATA_SHA, _HDR_FIRMWARE, _HDR_SELF_SHA = 8, 12, 16, 48, 80, 112
+#: The store header's fields by name (protocol.STORE_HEADER_FIELDS, which src/hr_store.c is compiled from).
+_HDR = {field.name: field for field in protocol.STORE_HEADER_FIELDS}
 _ENTRY = struct.Struct('<2sBBII16sI')
 _ENTRY_MAGIC = b'\xaa\x50'
 _MD5_MAGIC = b'\xeb\xeb'
@@ -92,25 +87,40 @@ def store_image(modules: Sequence[tuple[str, bytes]], firmware_sha256: bytes, si
     offset = 0
     for seq, (name, module) in enumerate(modules, start=1):
         encoded = name.encode()
-        if not encoded or len(encoded) >= STORE_NAME_SIZE:
-            raise BuildError(f"component name '{name}' must be 1 to {STORE_NAME_SIZE - 1} bytes for the store")
-        end = offset + STORE_DATA_OFFSET + len(module)
+        if not encoded or len(encoded) >= protocol.STORE_NAME_SIZE:
+            raise BuildError(f"component name '{name}' must be 1 to {protocol.STORE_NAME_SIZE - 1} bytes for the store")
+        end = offset + protocol.STORE_DATA_OFFSET + len(module)
         if end > size:
             raise BuildError(
                 f'the modules ({sum(len(m) for _, m in modules)} bytes) do not fit the {size}-byte hotreload '
                 'partition: make it larger in partitions.csv and flash the firmware'
             )
-        header = bytearray(STORE_HEADER_SIZE)
-        header[0 : len(STORE_MAGIC)] = STORE_MAGIC
-        struct.pack_into('<II', header, _HDR_SEQ, seq, len(module))
-        header[_HDR_NAME : _HDR_NAME + len(encoded)] = encoded
-        header[_HDR_DATA_SHA : _HDR_DATA_SHA + 32] = hashlib.sha256(module).digest()
-        header[_HDR_FIRMWARE : _HDR_FIRMWARE + 32] = firmware_sha256
-        header[_HDR_SELF_SHA:] = hashlib.sha256(header[:_HDR_SELF_SHA]).digest()
-        image[offset : offset + STORE_HEADER_SIZE] = header
-        image[offset + STORE_DATA_OFFSET : end] = module
-        offset = (end + STORE_SECTOR_SIZE - 1) // STORE_SECTOR_SIZE * STORE_SECTOR_SIZE
+        header = store_header(seq, encoded, module, firmware_sha256)
+        image[offset : offset + len(header)] = header
+        image[offset + protocol.STORE_DATA_OFFSET : end] = module
+        offset = -(-end // protocol.STORE_SECTOR_SIZE) * protocol.STORE_SECTOR_SIZE
     return bytes(image)
+
+
+def store_header(seq: int, name: bytes, module: bytes, firmware_sha256: bytes) -> bytes:
+    """The committed header of a store record, as src/hr_store.c writes it (header digest last)."""
+    header = bytearray(protocol.STORE_HEADER_SIZE)
+    _put(header, 'magic', protocol.STORE_MAGIC)
+    _put(header, 'seq', seq.to_bytes(_HDR['seq'].size, 'little'))
+    _put(header, 'length', len(module).to_bytes(_HDR['length'].size, 'little'))
+    _put(header, 'name', name.ljust(_HDR['name'].size, b'\0'))
+    _put(header, 'data_sha256', hashlib.sha256(module).digest())
+    _put(header, 'firmware_sha256', firmware_sha256)
+    self_digest = _HDR['header_sha256']
+    _put(header, 'header_sha256', hashlib.sha256(header[: self_digest.offset]).digest())
+    return bytes(header)
+
+
+def _put(header: bytearray, field_name: str, value: bytes) -> None:
+    field = _HDR[field_name]
+    if len(value) != field.size:
+        raise BuildError(f'store header field {field_name} takes {field.size} bytes, got {len(value)}')
+    header[field.offset : field.offset + field.size] = value
 
 
 def partition_image(manifest: Manifest, size: int) -> Path:

@@ -1,7 +1,7 @@
 """The one definition of every fact shared by the host tools and the C runtime.
 
-HTTP paths, header names, defaults and the layout of the module info record
-live here. `hotreload gen-protocol` renders them into `src/hr_protocol.h`
+HTTP paths, header names, defaults, the layout of the module info record and
+the layout of a partition store record live here. `hotreload gen-protocol` renders them into `src/hr_protocol.h`
 (checked in; a test fails when the two disagree), so C never spells one of
 them by hand.
 """
@@ -92,7 +92,7 @@ MODULE_INFO_MAGIC = b'HRMODv1\0'
 
 @dataclass(frozen=True)
 class InfoField:
-    """One field of the module info record: byte offset and size, little-endian."""
+    """One field of a binary record (module info, store header): byte offset and size, little-endian."""
 
     name: str
     offset: int
@@ -110,6 +110,29 @@ MODULE_INFO_FIELDS: tuple[InfoField, ...] = (
 )
 MODULE_INFO_SIZE = 112
 MODULE_NAME_MAX = 31
+
+# --- Partition store record -----------------------------------------------------
+
+#: A record in the hotreload partition is a run of whole sectors (NOR flash erase unit).
+STORE_SECTOR_SIZE = 4096
+STORE_MAGIC = b'HRSLOT1\0'
+#: The header starts the record's first sector; it is written last, so a record exists whole or not at all.
+STORE_HEADER_SIZE = 144
+#: Module bytes start at this offset of the record's first sector.
+STORE_DATA_OFFSET = 256
+#: The component name field (NUL-padded, so at most STORE_NAME_SIZE - 1 bytes).
+STORE_NAME_SIZE = 32
+
+#: Layout of a store record header (integers little-endian); rendered as HR_PROTO_STORE_HDR_<FIELD>_OFFSET/_SIZE.
+STORE_HEADER_FIELDS: tuple[InfoField, ...] = (
+    InfoField('magic', 0, 8),  # STORE_MAGIC
+    InfoField('seq', 8, 4),  # sequence number: larger is newer
+    InfoField('length', 12, 4),  # module bytes
+    InfoField('name', 16, STORE_NAME_SIZE),  # component name
+    InfoField('data_sha256', 48, 32),  # SHA-256 of the module bytes
+    InfoField('firmware_sha256', 80, 32),  # identity of the firmware the record is for
+    InfoField('header_sha256', 112, 32),  # SHA-256 of the header bytes before this field
+)
 
 # --- Identities -----------------------------------------------------------------
 

@@ -5,7 +5,7 @@
  */
 /**
  * @file hr_protocol.h
- * @brief Wire paths, header names, defaults and the module info layout, from hotreload_py/protocol.py.
+ * @brief Wire paths, header names, defaults, the module info and store record layouts, from hotreload_py/protocol.py.
  *
  * Regenerate with `hotreload gen-protocol --out src/hr_protocol.h` after editing
  * protocol.py; tests/test_codegen.py fails while the two disagree.
@@ -47,6 +47,12 @@
 #define HR_PROTO_MODULE_INFO_MAGIC_SIZE 8
 #define HR_PROTO_MODULE_INFO_SIZE 112
 #define HR_PROTO_MODULE_NAME_MAX 31
+#define HR_PROTO_STORE_SECTOR_SIZE 4096
+#define HR_PROTO_STORE_MAGIC "HRSLOT1"
+#define HR_PROTO_STORE_MAGIC_SIZE 8
+#define HR_PROTO_STORE_HEADER_SIZE 144
+#define HR_PROTO_STORE_DATA_OFFSET 256
+#define HR_PROTO_STORE_NAME_SIZE 32
 #define HR_PROTO_FIRMWARE_ID_SIZE 32
 #define HR_PROTO_INFO_MAGIC_OFFSET 0
 #define HR_PROTO_INFO_MAGIC_SIZE 8
@@ -60,3 +66,17 @@
 #define HR_PROTO_INFO_FIRMWARE_SHA256_SIZE 32
 #define HR_PROTO_INFO_ABI_FINGERPRINT_OFFSET 80
 #define HR_PROTO_INFO_ABI_FINGERPRINT_SIZE 32
+#define HR_PROTO_STORE_HDR_MAGIC_OFFSET 0
+#define HR_PROTO_STORE_HDR_MAGIC_SIZE 8
+#define HR_PROTO_STORE_HDR_SEQ_OFFSET 8
+#define HR_PROTO_STORE_HDR_SEQ_SIZE 4
+#define HR_PROTO_STORE_HDR_LENGTH_OFFSET 12
+#define HR_PROTO_STORE_HDR_LENGTH_SIZE 4
+#define HR_PROTO_STORE_HDR_NAME_OFFSET 16
+#define HR_PROTO_STORE_HDR_NAME_SIZE 32
+#define HR_PROTO_STORE_HDR_DATA_SHA256_OFFSET 48
+#define HR_PROTO_STORE_HDR_DATA_SHA256_SIZE 32
+#define HR_PROTO_STORE_HDR_FIRMWARE_SHA256_OFFSET 80
+#define HR_PROTO_STORE_HDR_FIRMWARE_SHA256_SIZE 32
+#define HR_PROTO_STORE_HDR_HEADER_SHA256_OFFSET 112
+#define HR_PROTO_STORE_HDR_HEADER_SHA256_SIZE 32

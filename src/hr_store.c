@@ -16,18 +16,29 @@
 
 static const char *TAG = "hotreload";
 
-static const uint8_t HEADER_MAGIC[8] = {'H', 'R', 'S', 'L', 'O', 'T', '1', '\0'};
+/* Header field offsets: hotreload_py/protocol.py STORE_HEADER_FIELDS, which flash.py writes images with. */
+#define HDR_MAGIC HR_PROTO_STORE_HDR_MAGIC_OFFSET
+#define HDR_SEQ HR_PROTO_STORE_HDR_SEQ_OFFSET
+#define HDR_LENGTH HR_PROTO_STORE_HDR_LENGTH_OFFSET
+#define HDR_NAME HR_PROTO_STORE_HDR_NAME_OFFSET
+#define HDR_DATA_SHA HR_PROTO_STORE_HDR_DATA_SHA256_OFFSET
+#define HDR_FIRMWARE HR_PROTO_STORE_HDR_FIRMWARE_SHA256_OFFSET
+#define HDR_SELF_SHA HR_PROTO_STORE_HDR_HEADER_SHA256_OFFSET
 
-/* On-flash header, little-endian, offsets in bytes. */
-#define HDR_MAGIC 0
-#define HDR_SEQ 8
-#define HDR_LENGTH 12
-#define HDR_NAME 16
-#define HDR_DATA_SHA 48
-#define HDR_FIRMWARE 80
-#define HDR_SELF_SHA 112
-_Static_assert(HDR_SELF_SHA + HR_STORE_ID_SIZE == HR_STORE_HEADER_SIZE, "header layout");
+/* The code below reads and writes the fields with these sizes: a layout change in protocol.py must fail here. */
+_Static_assert(HR_PROTO_STORE_HDR_MAGIC_SIZE == HR_PROTO_STORE_MAGIC_SIZE, "magic field holds the magic");
+_Static_assert(HR_PROTO_STORE_HDR_SEQ_SIZE == sizeof(uint32_t), "sequence is a u32");
+_Static_assert(HR_PROTO_STORE_HDR_LENGTH_SIZE == sizeof(uint32_t), "length is a u32");
+_Static_assert(HR_PROTO_STORE_HDR_NAME_SIZE == sizeof(((hr_store_entry_t *)0)->name), "name field matches the entry");
+_Static_assert(HR_PROTO_STORE_HDR_DATA_SHA256_SIZE == sizeof(((hr_store_entry_t *)0)->sha256), "data digest size");
+_Static_assert(HR_PROTO_STORE_HDR_FIRMWARE_SHA256_SIZE == HR_STORE_ID_SIZE, "firmware identity size");
+_Static_assert(HR_PROTO_STORE_HDR_HEADER_SHA256_SIZE == HR_STORE_ID_SIZE, "header digest size");
+_Static_assert(HDR_SELF_SHA + HR_PROTO_STORE_HDR_HEADER_SHA256_SIZE == HR_STORE_HEADER_SIZE,
+               "the header digest is the header's last field");
 _Static_assert(HR_STORE_HEADER_SIZE <= HR_STORE_DATA_OFFSET, "header overlaps data");
+_Static_assert(HR_STORE_DATA_OFFSET < HR_STORE_SECTOR_SIZE, "data starts in the record's first sector");
+
+static const uint8_t HEADER_MAGIC[HR_PROTO_STORE_MAGIC_SIZE] = HR_PROTO_STORE_MAGIC;
 
 /* Bytes read per flash access while hashing a record (on the caller's stack: app_main's is small). */
 #define READ_CHUNK 256

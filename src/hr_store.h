@@ -10,7 +10,7 @@
  * "slot") is a run of whole sectors: a header at the start of its first sector
  * (magic, sequence number, data length, component name, SHA-256 of the data,
  * firmware identity, SHA-256 of the header itself), then the module bytes from
- * HR_STORE_DATA_OFFSET on. The header is written last, after every data byte
+ * HR_STORE_DATA_OFFSET on (layout: HR_PROTO_STORE_* from hotreload_py/protocol.py). The header is written last, after every data byte
  * was written and verified, so a record either exists completely or not at all.
  *
  * For each component the valid record with the highest sequence number that
@@ -27,16 +27,18 @@
 
 #include "esp_err.h"
 #include "esp_partition.h"
+#include "hr_protocol.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define HR_STORE_SECTOR_SIZE 4096      /*!< erase granularity of NOR flash */
-#define HR_STORE_HEADER_SIZE 144       /*!< bytes of the on-flash header */
-#define HR_STORE_DATA_OFFSET 256       /*!< module bytes start here in a record's first sector */
-#define HR_STORE_NAME_SIZE 32          /*!< component name field, NUL-padded */
-#define HR_STORE_ID_SIZE 32            /*!< SHA-256 / firmware identity size */
+/* The record layout is defined once, in hotreload_py/protocol.py (STORE_*), which also writes flash images. */
+#define HR_STORE_SECTOR_SIZE HR_PROTO_STORE_SECTOR_SIZE   /*!< erase granularity of NOR flash */
+#define HR_STORE_HEADER_SIZE HR_PROTO_STORE_HEADER_SIZE   /*!< bytes of the on-flash header */
+#define HR_STORE_DATA_OFFSET HR_PROTO_STORE_DATA_OFFSET   /*!< module bytes start here in a record's first sector */
+#define HR_STORE_NAME_SIZE HR_PROTO_STORE_NAME_SIZE       /*!< component name field, NUL-padded */
+#define HR_STORE_ID_SIZE HR_PROTO_FIRMWARE_ID_SIZE        /*!< SHA-256 / firmware identity size */
 
 /** One committed record. */
 typedef struct {

@@ -258,6 +258,25 @@ def test_gen_protocol_c_values_equal_python_values(tmp_path: Path) -> None:
     for key, value in vars(protocol).items():
         if key.isupper() and isinstance(value, str):
             assert got[key].split(':', 1)[1] == value
+    for field in protocol.STORE_HEADER_FIELDS:
+        assert got[f'STORE_HDR_{field.name.upper()}_OFFSET'].split(':')[1] == str(field.offset)
+        assert got[f'STORE_HDR_{field.name.upper()}_SIZE'].split(':')[1] == str(field.size)
+    assert got['STORE_MAGIC'] == f'{len(protocol.STORE_MAGIC)}:{protocol.STORE_MAGIC.decode()[:-1]}'
+    for key, value in vars(protocol).items():
+        if key.isupper() and isinstance(value, int) and not isinstance(value, bool):
+            assert got[key].split(':')[1] == str(value), key
+
+
+def test_protocol_store_header_fields_tile_the_header() -> None:
+    """The store header is its fields back to back, the header digest last, all before the module bytes."""
+    end = 0
+    for field in protocol.STORE_HEADER_FIELDS:
+        assert field.offset == end, field
+        end += field.size
+    assert end == protocol.STORE_HEADER_SIZE
+    assert protocol.STORE_HEADER_FIELDS[-1].name == 'header_sha256'
+    assert protocol.STORE_HEADER_SIZE <= protocol.STORE_DATA_OFFSET < protocol.STORE_SECTOR_SIZE
+    assert len(protocol.STORE_MAGIC) == protocol.STORE_HEADER_FIELDS[0].size
 
 
 def test_arch_targets_match_chip_directories() -> None:

@@ -307,7 +307,7 @@ def _store_listing(tool: Path, part: Path, size: int, firmware: bytes) -> dict[s
 def test_store_image_is_read_back_by_the_c_store(store_tool: Path, tmp_path: Path) -> None:
     modules = [('reloadable', os.urandom(5000)), ('my_other_module', os.urandom(4096 - 256))]
     firmware = os.urandom(32)
-    size = 8 * flash.STORE_SECTOR_SIZE
+    size = 8 * protocol.STORE_SECTOR_SIZE
     part = tmp_path / 'part.bin'
     part.write_bytes(flash.store_image(modules, firmware, size))
     assert _store_listing(store_tool, part, size, firmware) == {
