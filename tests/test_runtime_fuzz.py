@@ -19,9 +19,17 @@ HERE = Path(__file__).resolve().parent / 'runtime'
 PLATFORM = ['sim/platform/src/esp_err.c', 'sim/platform/src/esp_log.c', 'sim/platform/src/sim_time_host.c']
 TARGETS = {
     'fuzz_multipart': (['src/hr_multipart.c'], 50_000),
-    'fuzz_auth': (['src/hr_auth.c', 'sim/platform/src/hr_crypto_soft.c', 'sim/platform/src/hr_os_host.c'], 50_000),
+    'fuzz_auth': (
+        ['src/hr_auth.c', 'sim/platform/src/hr_crypto_soft.c', 'src/hr_hmac.c', 'sim/platform/src/hr_os_host.c'],
+        50_000,
+    ),
     'fuzz_store': (
-        ['src/hr_store.c', 'sim/platform/src/esp_partition_file.c', 'sim/platform/src/hr_crypto_soft.c'],
+        [
+            'src/hr_store.c',
+            'sim/platform/src/esp_partition_file.c',
+            'sim/platform/src/hr_crypto_soft.c',
+            'src/hr_hmac.c',
+        ],
         1_500,
     ),
 }

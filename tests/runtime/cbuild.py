@@ -31,6 +31,7 @@ PLATFORM = (
     'sim/platform/src/esp_log.c',
     'sim/platform/src/sim_time_host.c',
     'sim/platform/src/hr_crypto_soft.c',
+    'src/hr_hmac.c',
     'sim/platform/src/hr_os_host.c',
     'sim/platform/src/esp_partition_file.c',
 )

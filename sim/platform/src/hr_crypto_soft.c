@@ -4,7 +4,8 @@
  */
 /**
  * @file hr_crypto_soft.c
- * @brief SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) in plain C for host tests and the simulated device.
+ * @brief Streaming SHA-256 (FIPS 180-4) in plain C for host tests and the simulated device
+ *        (HMAC is src/hr_hmac.c, shared with ESP-IDF).
  *
  * Freestanding apart from memcpy/memset: no libc I/O, no allocation.
  */
@@ -140,45 +141,4 @@ void hr_sha256_finish(hr_sha256_t *ctx, uint8_t out[HR_SHA256_SIZE])
         out[4 * i + 3] = (uint8_t)s->state[i];
     }
     memset(s, 0, sizeof(*s));
-}
-
-void hr_sha256(const void *data, size_t len, uint8_t out[HR_SHA256_SIZE])
-{
-    hr_sha256_t ctx;
-    hr_sha256_init(&ctx);
-    hr_sha256_update(&ctx, data, len);
-    hr_sha256_finish(&ctx, out);
-}
-
-void hr_hmac_sha256(const uint8_t *key, size_t key_len, const void *msg, size_t msg_len,
-                    uint8_t out[HR_SHA256_SIZE])
-{
-    uint8_t block_key[BLOCK_SIZE] = {0};
-    if (key_len > BLOCK_SIZE) {
-        hr_sha256(key, key_len, block_key);
-    } else if (key_len > 0) {
-        memcpy(block_key, key, key_len);
-    }
-    uint8_t pad[BLOCK_SIZE];
-    uint8_t inner[HR_SHA256_SIZE];
-    hr_sha256_t ctx;
-
-    for (int i = 0; i < BLOCK_SIZE; i++) {
-        pad[i] = block_key[i] ^ 0x36;
-    }
-    hr_sha256_init(&ctx);
-    hr_sha256_update(&ctx, pad, sizeof(pad));
-    hr_sha256_update(&ctx, msg, msg_len);
-    hr_sha256_finish(&ctx, inner);
-
-    for (int i = 0; i < BLOCK_SIZE; i++) {
-        pad[i] = block_key[i] ^ 0x5c;
-    }
-    hr_sha256_init(&ctx);
-    hr_sha256_update(&ctx, pad, sizeof(pad));
-    hr_sha256_update(&ctx, inner, sizeof(inner));
-    hr_sha256_finish(&ctx, out);
-
-    memset(block_key, 0, sizeof(block_key));
-    memset(pad, 0, sizeof(pad));
 }

@@ -7,8 +7,9 @@
  * @brief hr_crypto.h on ESP-IDF: SHA-256 through PSA Crypto (ESP-IDF 6.x, Mbed TLS 4) or the
  *        Mbed TLS 3 SHA-256 API (ESP-IDF 5.x); both use the chip's SHA accelerator where present.
  *
- * HMAC is RFC 2104 over that SHA-256: the key is a 32-byte constant compiled
- * into the firmware, so importing it into a PSA key slot would gain nothing.
+ * HMAC (src/hr_hmac.c) is RFC 2104 over this SHA-256: the key is a 32-byte
+ * constant compiled into the firmware, so importing it into a PSA key slot
+ * would gain nothing.
  */
 #include <string.h>
 
@@ -68,8 +69,6 @@ static void sha_finish(sha_ctx_t *ctx, uint8_t out[HR_SHA256_SIZE])
 
 _Static_assert(sizeof(sha_ctx_t) <= HR_SHA256_CTX_SIZE, "raise HR_SHA256_CTX_SIZE in hr_crypto.h");
 
-#define HMAC_BLOCK 64
-
 void hr_sha256_init(hr_sha256_t *ctx)
 {
     sha_init((sha_ctx_t *)ctx->u.bytes);
@@ -83,42 +82,4 @@ void hr_sha256_update(hr_sha256_t *ctx, const void *data, size_t len)
 void hr_sha256_finish(hr_sha256_t *ctx, uint8_t out[HR_SHA256_SIZE])
 {
     sha_finish((sha_ctx_t *)ctx->u.bytes, out);
-}
-
-void hr_sha256(const void *data, size_t len, uint8_t out[HR_SHA256_SIZE])
-{
-    hr_sha256_t ctx;
-    hr_sha256_init(&ctx);
-    hr_sha256_update(&ctx, data, len);
-    hr_sha256_finish(&ctx, out);
-}
-
-void hr_hmac_sha256(const uint8_t *key, size_t key_len, const void *msg, size_t msg_len,
-                    uint8_t out[HR_SHA256_SIZE])
-{
-    uint8_t block_key[HMAC_BLOCK] = {0};
-    uint8_t pad[HMAC_BLOCK];
-    uint8_t inner[HR_SHA256_SIZE];
-    hr_sha256_t ctx;
-    if (key_len > HMAC_BLOCK) {
-        hr_sha256(key, key_len, block_key);
-    } else if (key_len > 0) {
-        memcpy(block_key, key, key_len);
-    }
-    for (int i = 0; i < HMAC_BLOCK; i++) {
-        pad[i] = block_key[i] ^ 0x36;
-    }
-    hr_sha256_init(&ctx);
-    hr_sha256_update(&ctx, pad, sizeof(pad));
-    hr_sha256_update(&ctx, msg, msg_len);
-    hr_sha256_finish(&ctx, inner);
-    for (int i = 0; i < HMAC_BLOCK; i++) {
-        pad[i] = block_key[i] ^ 0x5c;
-    }
-    hr_sha256_init(&ctx);
-    hr_sha256_update(&ctx, pad, sizeof(pad));
-    hr_sha256_update(&ctx, inner, sizeof(inner));
-    hr_sha256_finish(&ctx, out);
-    memset(block_key, 0, sizeof(block_key));
-    memset(pad, 0, sizeof(pad));
 }
