@@ -73,8 +73,9 @@ esp_err_t hr_link_resolve_slow(const hr_load_ctx_t *ctx, uint32_t index, uint32_
 /** New and link-time address of symbol @p index. */
 static esp_err_t resolve_sym(hr_load_ctx_t *ctx, uint32_t index, uint32_t *s, uint32_t *s_link)
 {
+    hr_reloc_env_t env = hr_reloc_env_syms(ctx);
     hr_reloc_t r = { .ctx = ctx, .sym = index };
-    esp_err_t err = hr_link_symbol(&r);
+    esp_err_t err = hr_link_symbol(&env, &r);
     *s = r.s;
     *s_link = r.s_link;
     return err;

@@ -197,6 +197,48 @@ esp_err_t hr_link_resolve_slow(const hr_load_ctx_t *ctx, uint32_t index, uint32_
 esp_err_t hr_reloc_failed(const hr_rela_run_t *run, const hr_reloc_t *r, esp_err_t err);
 
 /**
+ * @brief Everything the relocation loop reads for every entry, copied out of the load context.
+ *
+ * Writes to the image go through byte pointers, which may alias anything the
+ * compiler cannot prove local; with these values in a local that never
+ * escapes, they stay in registers across those writes instead of being
+ * reloaded from the context for every entry.
+ */
+typedef struct {
+    const hr_load_ctx_t *ctx; /*!< for the slow path only */
+    const uint8_t *entries;   /*!< first Elf32_Rela of the run's section */
+    const uint8_t *symtab;    /*!< first Elf32_Sym */
+    const hr_sect_t *sects;   /*!< shnum entries */
+    uint32_t sym_count;
+    uint32_t shnum;
+    uint32_t link_addr;       /*!< the target section: link address, ... */
+    uint32_t size;            /*!< ... size (link_addr + size <= 2^32: checked by hr_load.c for allocated sections) ... */
+    uint32_t run_addr;        /*!< ... new address ... */
+    uint8_t *write_ptr;       /*!< ... and host pointer */
+} hr_reloc_env_t;
+
+/** The symbol-table part of an environment (enough for hr_link_symbol). */
+static inline hr_reloc_env_t hr_reloc_env_syms(const hr_load_ctx_t *ctx)
+{
+    hr_reloc_env_t env = {
+        .ctx = ctx, .symtab = ctx->symtab, .sects = ctx->sects, .sym_count = ctx->sym_count, .shnum = ctx->shnum,
+    };
+    return env;
+}
+
+/** The environment of @p run. */
+static inline hr_reloc_env_t hr_reloc_env(const hr_rela_run_t *run)
+{
+    hr_reloc_env_t env = hr_reloc_env_syms(run->ctx);
+    env.entries = run->entries;
+    env.link_addr = run->target->link_addr;
+    env.size = run->target->size;
+    env.run_addr = run->target->run_addr;
+    env.write_ptr = run->target->write_ptr;
+    return env;
+}
+
+/**
  * @brief Resolve @p r's symbol into r->s and r->s_link.
  *
  * The arch code calls it for every type that uses S, so marker relocations
@@ -204,12 +246,11 @@ esp_err_t hr_reloc_failed(const hr_rela_run_t *run, const hr_reloc_t *r, esp_err
  * @return ESP_OK; ESP_ERR_INVALID_SIZE (bad index or value); ESP_ERR_NOT_FOUND
  *         (undefined symbol); ESP_ERR_NOT_SUPPORTED (common or unloaded section)
  */
-static inline esp_err_t hr_link_symbol(hr_reloc_t *r)
+static inline esp_err_t hr_link_symbol(const hr_reloc_env_t *env, hr_reloc_t *r)
 {
-    const hr_load_ctx_t *ctx = r->ctx;
     /* Fast path: a firmware symbol or a module symbol inside a loaded section; reads only st_value and st_shndx. */
-    if (r->sym != 0 && r->sym < ctx->sym_count) {
-        const uint8_t *p = ctx->symtab + (size_t)r->sym * sizeof(Elf32_Sym);
+    if (r->sym != 0 && r->sym < env->sym_count) {
+        const uint8_t *p = env->symtab + (size_t)r->sym * sizeof(Elf32_Sym);
         uint32_t value;
         uint16_t shndx;
         memcpy(&value, p + offsetof(Elf32_Sym, st_value), sizeof(value));
@@ -219,8 +260,8 @@ static inline esp_err_t hr_link_symbol(hr_reloc_t *r)
             r->s = r->s_link = value;
             return ESP_OK;
         }
-        if (shndx != SHN_UNDEF && shndx < ctx->shnum) {
-            const hr_sect_t *sect = &ctx->sects[shndx];
+        if (shndx != SHN_UNDEF && shndx < env->shnum) {
+            const hr_sect_t *sect = &env->sects[shndx];
             uint32_t off = value - sect->link_addr;
             if (sect->loaded && value >= sect->link_addr && off <= sect->size) {
                 r->s = sect->run_addr + off;
@@ -229,42 +270,63 @@ static inline esp_err_t hr_link_symbol(hr_reloc_t *r)
             }
         }
     }
-    return hr_link_resolve_slow(ctx, r->sym, &r->s, &r->s_link);
+    /* Locals, not &r->s: r itself never escapes, so the hot loop keeps it in registers. */
+    uint32_t s;
+    uint32_t s_link;
+    esp_err_t err = hr_link_resolve_slow(env->ctx, r->sym, &s, &s_link);
+    r->s = s;
+    r->s_link = s_link;
+    return err;
 }
 
-/** Type of entry @p i of @p run, read alone (r_info's low byte; little-endian). */
-static inline uint32_t hr_reloc_peek_type(const hr_rela_run_t *run, uint32_t i)
+/** Type of entry @p i (r_info's low byte; little-endian). */
+static inline uint32_t hr_reloc_peek_type(const hr_reloc_env_t *env, uint32_t i)
 {
-    return run->entries[(size_t)i * sizeof(Elf32_Rela) + offsetof(Elf32_Rela, r_info)];
+    return env->entries[(size_t)i * sizeof(Elf32_Rela) + offsetof(Elf32_Rela, r_info)];
+}
+
+/**
+ * True when link address @p place lies inside the target section. One unsigned
+ * compare covers both ends: a place below link_addr wraps to at least
+ * 2^32 - link_addr, which is >= size because link_addr + size <= 2^32.
+ */
+static inline bool hr_reloc_in_target(const hr_reloc_env_t *env, uint32_t place)
+{
+    return place - env->link_addr < env->size;
 }
 
 /** True when entry @p i's place lies inside its section (what a marker relocation still must satisfy). */
-static inline bool hr_reloc_place_ok(const hr_rela_run_t *run, uint32_t i)
+static inline bool hr_reloc_place_ok(const hr_reloc_env_t *env, uint32_t i)
 {
     uint32_t place;
-    memcpy(&place, run->entries + (size_t)i * sizeof(Elf32_Rela), sizeof(place));
-    return place >= run->target->link_addr && place - run->target->link_addr < run->target->size;
+    memcpy(&place, env->entries + (size_t)i * sizeof(Elf32_Rela), sizeof(place));
+    return hr_reloc_in_target(env, place);
 }
 
-/** Decode entry @p i of @p run into @p r (symbol not resolved); ESP_ERR_INVALID_SIZE if its place is outside. */
-static inline esp_err_t hr_reloc_load(const hr_rela_run_t *run, uint32_t i, hr_reloc_t *r)
+/** Decode entry @p i into @p r (symbol not resolved); ESP_ERR_INVALID_SIZE if its place is outside. */
+static inline esp_err_t hr_reloc_load(const hr_reloc_env_t *env, uint32_t i, hr_reloc_t *r)
 {
     Elf32_Rela rel;
-    memcpy(&rel, run->entries + (size_t)i * sizeof(Elf32_Rela), sizeof(rel));
-    const hr_sect_t *target = run->target;
-    uint32_t off = rel.r_offset - target->link_addr;
+    memcpy(&rel, env->entries + (size_t)i * sizeof(Elf32_Rela), sizeof(rel));
+    uint32_t off = rel.r_offset - env->link_addr;
     r->type = ELF32_R_TYPE(rel.r_info);
     r->sym = ELF32_R_SYM(rel.r_info);
     r->a = rel.r_addend;
     r->p_link = rel.r_offset;
     r->index = i;
-    if (rel.r_offset < target->link_addr || off >= target->size) {
+    if (!hr_reloc_in_target(env, rel.r_offset)) {
         return ESP_ERR_INVALID_SIZE;
     }
-    r->p = target->run_addr + off;
-    r->loc = target->write_ptr + off;
-    r->avail = target->size - off;
+    r->p = env->run_addr + off;
+    r->loc = env->write_ptr + off;
+    r->avail = env->size - off;
     return ESP_OK;
+}
+
+/** hr_reloc_failed on a copy of @p r, so that taking its address on this cold path keeps r out of memory. */
+static inline esp_err_t hr_reloc_failed_copy(const hr_rela_run_t *run, hr_reloc_t r, esp_err_t err)
+{
+    return hr_reloc_failed(run, &r, err);
 }
 
 /* --- helpers for the arch files: byte access that honours word-only memory ----- */

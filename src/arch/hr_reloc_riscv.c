@@ -97,24 +97,36 @@ static inline uint32_t enc_cj(uint32_t insn, uint32_t v)
            (bit(v, 6) << 7) | (bit(v, 7) << 6) | (bits(v, 3, 1) << 3) | (bit(v, 5) << 2);
 }
 
-static esp_err_t need(const hr_reloc_t *r, uint32_t bytes)
+/* The checks are inline and their logs out of line, taking values: a pointer to r
+ * passed to a call would keep the hot loop's hr_reloc_t in memory. */
+
+__attribute__((noinline, cold)) static esp_err_t need_failed(uint32_t index, uint32_t type, uint32_t bytes)
 {
-    ESP_RETURN_ON_FALSE(bytes <= r->avail, ESP_ERR_INVALID_SIZE, TAG,
-                        "relocation %u (type %u): %u-byte field runs past its section", (unsigned)r->index,
-                        (unsigned)r->type, (unsigned)bytes);
-    return ESP_OK;
+    ESP_LOGE(TAG, "relocation %u (type %u): %u-byte field runs past its section", (unsigned)index, (unsigned)type,
+             (unsigned)bytes);
+    return ESP_ERR_INVALID_SIZE;
+}
+
+static inline esp_err_t need(const hr_reloc_t *r, uint32_t bytes)
+{
+    return bytes <= r->avail ? ESP_OK : need_failed(r->index, r->type, bytes);
+}
+
+__attribute__((noinline, cold)) static esp_err_t out_of_range(uint32_t index, const char *what, uint32_t p,
+                                                              uint32_t target, uint32_t v, unsigned range_bits)
+{
+    ESP_LOGE(TAG, "relocation %u: %s at 0x%08x cannot reach 0x%08x (%d bytes away; range +-%u, even)",
+             (unsigned)index, what, (unsigned)p, (unsigned)target, (int)v, 1u << (range_bits - 1));
+    return ESP_ERR_NOT_SUPPORTED;
 }
 
 /** Check a PC-relative displacement @p v for an instruction reaching +-2^(range_bits-1) bytes. */
-static esp_err_t pc_relative(const hr_reloc_t *r, const char *what, uint32_t v, unsigned range_bits,
-                             unsigned field_bytes)
+static inline esp_err_t pc_relative(const hr_reloc_t *r, const char *what, uint32_t v, unsigned range_bits,
+                                    unsigned field_bytes)
 {
     ESP_RETURN_ON_ERROR(need(r, field_bytes), TAG, "place");
     if (!fits_signed((int32_t)v, range_bits) || (v & 1u) != 0) {
-        ESP_LOGE(TAG, "relocation %u: %s at 0x%08x cannot reach 0x%08x (%d bytes away; range +-%u, even)",
-                 (unsigned)r->index, what, (unsigned)r->p, (unsigned)(r->s + (uint32_t)r->a), (int)v,
-                 1u << (range_bits - 1));
-        return ESP_ERR_NOT_SUPPORTED;
+        return out_of_range(r->index, what, r->p, r->s + (uint32_t)r->a, v, range_bits);
     }
     return ESP_OK;
 }
@@ -123,7 +135,7 @@ static esp_err_t pc_relative(const hr_reloc_t *r, const char *what, uint32_t v, 
 #define patch32(r, off, enc, v) hr_place_write((r), (off), 4, enc(hr_place_read((r), (off), 4), (v)))
 
 /** ADDn (first of a pair: field = S + A) or SUBn (second: field -= S + A) on an @p n-byte field. */
-static esp_err_t add_sub(const hr_reloc_t *r, unsigned n, bool sub)
+static inline esp_err_t add_sub(const hr_reloc_t *r, unsigned n, bool sub)
 {
     ESP_RETURN_ON_ERROR(need(r, n), TAG, "place");
     uint32_t sa = r->s + (uint32_t)r->a;
@@ -132,7 +144,7 @@ static esp_err_t add_sub(const hr_reloc_t *r, unsigned n, bool sub)
 }
 
 /** Apply one relocation (its symbol is resolved here, only for the types that use it). */
-static inline esp_err_t relocate_one(hr_reloc_t *r)
+static inline esp_err_t relocate_one(const hr_reloc_env_t *env, hr_reloc_t *r)
 {
     switch (r->type) {
     case R_RISCV_NONE:
@@ -142,7 +154,7 @@ static inline esp_err_t relocate_one(hr_reloc_t *r)
     default:
         break;
     }
-    ESP_RETURN_ON_ERROR(hr_link_symbol(r), TAG, "relocation %u", (unsigned)r->index);
+    ESP_RETURN_ON_ERROR(hr_link_symbol(env, r), TAG, "relocation %u", (unsigned)r->index);
     uint32_t sa = r->s + (uint32_t)r->a;      /* S + A */
     uint32_t pcrel = sa - r->p;               /* S + A - P */
 
@@ -275,18 +287,20 @@ static inline esp_err_t relocate_one(hr_reloc_t *r)
 
 esp_err_t hr_arch_relocate(const hr_rela_run_t *run, uint32_t first, uint32_t count)
 {
+    const hr_reloc_env_t env = hr_reloc_env(run);
     hr_reloc_t r = { .ctx = run->ctx, .phase = run->phase, .word_access_only = run->target->word_access_only };
     for (uint32_t i = first; i < first + count; i++) {
-        uint32_t type = hr_reloc_peek_type(run, i);
-        if ((type == R_RISCV_RELAX || type == R_RISCV_ALIGN || type == R_RISCV_NONE) && hr_reloc_place_ok(run, i)) {
+        uint32_t type = hr_reloc_peek_type(&env, i);
+        if ((type == R_RISCV_RELAX || type == R_RISCV_ALIGN || type == R_RISCV_NONE) && hr_reloc_place_ok(&env, i)) {
             continue;  /* the most frequent markers: nothing to do but check the place */
         }
-        esp_err_t err = hr_reloc_load(run, i, &r);
+        esp_err_t err = hr_reloc_load(&env, i, &r);
         if (err == ESP_OK) {
-            err = relocate_one(&r);
+            err = relocate_one(&env, &r);
         }
         if (err != ESP_OK) {
-            ESP_RETURN_ON_ERROR(hr_reloc_failed(run, &r, err), TAG, "relocation section %u", (unsigned)run->section);
+            ESP_RETURN_ON_ERROR(hr_reloc_failed_copy(run, r, err), TAG, "relocation section %u",
+                                (unsigned)run->section);
         }
     }
     return ESP_OK;

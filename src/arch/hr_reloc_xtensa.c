@@ -52,12 +52,18 @@ static inline bool fits_signed(int32_t v, unsigned width)
     return v >= -limit && v < limit;
 }
 
-static esp_err_t need(const hr_reloc_t *r, uint32_t bytes)
+/* The check is inline and its log out of line, taking values: a pointer to r
+ * passed to a call would keep the hot loop's hr_reloc_t in memory. */
+__attribute__((noinline, cold)) static esp_err_t need_failed(uint32_t index, uint32_t type, uint32_t bytes)
 {
-    ESP_RETURN_ON_FALSE(bytes <= r->avail, ESP_ERR_INVALID_SIZE, TAG,
-                        "relocation %u (type %u): %u-byte field runs past its section", (unsigned)r->index,
-                        (unsigned)r->type, (unsigned)bytes);
-    return ESP_OK;
+    ESP_LOGE(TAG, "relocation %u (type %u): %u-byte field runs past its section", (unsigned)index, (unsigned)type,
+             (unsigned)bytes);
+    return ESP_ERR_INVALID_SIZE;
+}
+
+static inline esp_err_t need(const hr_reloc_t *r, uint32_t bytes)
+{
+    return bytes <= r->avail ? ESP_OK : need_failed(r->index, r->type, bytes);
 }
 
 /** The instruction formats whose operand a SLOT0_OP relocation can name. */
@@ -205,15 +211,9 @@ static bool encode_target(insn_fmt_t fmt, uint32_t *insn, uint32_t p, uint32_t t
  * for Xtensa (it treats them as partial in place), so A may be stale, while
  * the instruction itself holds the exact link-time target.
  */
-static esp_err_t slot0_op(const hr_reloc_t *r)
+__attribute__((noinline)) static esp_err_t slot0_op_move(const hr_reloc_t r_copy)
 {
-    ESP_RETURN_ON_ERROR(need(r, 2), TAG, "place");
-    uint32_t moved = r->p - r->p_link;
-    if (r->s - r->s_link == moved && (moved & 3u) == 0) {
-        /* Place and target moved together by whole words (a branch, call or L32R inside one
-         * section): every operand format is PC-relative, so the linked instruction is already right. */
-        return ESP_OK;
-    }
+    const hr_reloc_t *r = &r_copy;
     uint32_t op0 = hr_place_read(r, 0, 1) & 0xfu;
     /* Opcodes 0x8..0xf are 2-byte narrow instructions (code density option). */
     unsigned len = op0 >= 0x8 ? 2 : 3;
@@ -235,8 +235,21 @@ static esp_err_t slot0_op(const hr_reloc_t *r)
     return ESP_OK;
 }
 
+/** SLOT0_OP; the re-encoding is out of line and takes a copy of @p r, so r stays in registers. */
+static inline esp_err_t slot0_op(const hr_reloc_t *r)
+{
+    ESP_RETURN_ON_ERROR(need(r, 2), TAG, "place");
+    uint32_t moved = r->p - r->p_link;
+    if (r->s - r->s_link == moved && (moved & 3u) == 0) {
+        /* Place and target moved together by whole words (a branch, call or L32R inside one
+         * section): every operand format is PC-relative, so the linked instruction is already right. */
+        return ESP_OK;
+    }
+    return slot0_op_move(*r);
+}
+
 /** Apply one relocation (its symbol is resolved here, only for the types that use it). */
-static inline esp_err_t relocate_one(hr_reloc_t *r)
+static inline esp_err_t relocate_one(const hr_reloc_env_t *env, hr_reloc_t *r)
 {
     switch (r->type) {
     case R_XTENSA_NONE:
@@ -257,7 +270,7 @@ static inline esp_err_t relocate_one(hr_reloc_t *r)
     default:
         break;
     }
-    ESP_RETURN_ON_ERROR(hr_link_symbol(r), TAG, "relocation %u", (unsigned)r->index);
+    ESP_RETURN_ON_ERROR(hr_link_symbol(env, r), TAG, "relocation %u", (unsigned)r->index);
 
     switch (r->type) {
 
@@ -283,18 +296,20 @@ static inline esp_err_t relocate_one(hr_reloc_t *r)
 
 esp_err_t hr_arch_relocate(const hr_rela_run_t *run, uint32_t first, uint32_t count)
 {
+    const hr_reloc_env_t env = hr_reloc_env(run);
     hr_reloc_t r = { .ctx = run->ctx, .phase = run->phase, .word_access_only = run->target->word_access_only };
     for (uint32_t i = first; i < first + count; i++) {
-        uint32_t type = hr_reloc_peek_type(run, i);
-        if ((type == R_XTENSA_ASM_EXPAND || type == R_XTENSA_NONE) && hr_reloc_place_ok(run, i)) {
+        uint32_t type = hr_reloc_peek_type(&env, i);
+        if ((type == R_XTENSA_ASM_EXPAND || type == R_XTENSA_NONE) && hr_reloc_place_ok(&env, i)) {
             continue;  /* the most frequent markers: nothing to do but check the place */
         }
-        esp_err_t err = hr_reloc_load(run, i, &r);
+        esp_err_t err = hr_reloc_load(&env, i, &r);
         if (err == ESP_OK) {
-            err = relocate_one(&r);
+            err = relocate_one(&env, &r);
         }
         if (err != ESP_OK) {
-            ESP_RETURN_ON_ERROR(hr_reloc_failed(run, &r, err), TAG, "relocation section %u", (unsigned)run->section);
+            ESP_RETURN_ON_ERROR(hr_reloc_failed_copy(run, r, err), TAG, "relocation section %u",
+                                (unsigned)run->section);
         }
     }
     return ESP_OK;
