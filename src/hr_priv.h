@@ -279,12 +279,6 @@ static inline esp_err_t hr_link_symbol(const hr_reloc_env_t *env, hr_reloc_t *r)
     return err;
 }
 
-/** Type of entry @p i (r_info's low byte; little-endian). */
-static inline uint32_t hr_reloc_peek_type(const hr_reloc_env_t *env, uint32_t i)
-{
-    return env->entries[(size_t)i * sizeof(Elf32_Rela) + offsetof(Elf32_Rela, r_info)];
-}
-
 /**
  * True when link address @p place lies inside the target section. One unsigned
  * compare covers both ends: a place below link_addr wraps to at least
@@ -295,26 +289,41 @@ static inline bool hr_reloc_in_target(const hr_reloc_env_t *env, uint32_t place)
     return place - env->link_addr < env->size;
 }
 
-/** True when entry @p i's place lies inside its section (what a marker relocation still must satisfy). */
-static inline bool hr_reloc_place_ok(const hr_reloc_env_t *env, uint32_t i)
+/** Field at byte @p off of entry @p i (little-endian file, little-endian host). */
+static inline uint32_t hr_reloc_field(const hr_reloc_env_t *env, uint32_t i, size_t off)
 {
-    uint32_t place;
-    memcpy(&place, env->entries + (size_t)i * sizeof(Elf32_Rela), sizeof(place));
-    return hr_reloc_in_target(env, place);
+    uint32_t v;
+    memcpy(&v, env->entries + (size_t)i * sizeof(Elf32_Rela) + off, sizeof(v));
+    return v;
 }
 
-/** Decode entry @p i into @p r (symbol not resolved); ESP_ERR_INVALID_SIZE if its place is outside. */
+/** Type of entry @p i. */
+static inline uint32_t hr_reloc_type(const hr_reloc_env_t *env, uint32_t i)
+{
+    return ELF32_R_TYPE(hr_reloc_field(env, i, offsetof(Elf32_Rela, r_info)));
+}
+
+/** True when entry @p i's place lies inside its section (all a marker relocation must satisfy). */
+static inline bool hr_reloc_place_ok(const hr_reloc_env_t *env, uint32_t i)
+{
+    return hr_reloc_in_target(env, hr_reloc_field(env, i, offsetof(Elf32_Rela, r_offset)));
+}
+
+/**
+ * Decode entry @p i into @p r (symbol not resolved); ESP_ERR_INVALID_SIZE if its place is outside.
+ * Fields are read one by one: copying the whole Elf32_Rela made the compiler go through the stack.
+ */
 static inline esp_err_t hr_reloc_load(const hr_reloc_env_t *env, uint32_t i, hr_reloc_t *r)
 {
-    Elf32_Rela rel;
-    memcpy(&rel, env->entries + (size_t)i * sizeof(Elf32_Rela), sizeof(rel));
-    uint32_t off = rel.r_offset - env->link_addr;
-    r->type = ELF32_R_TYPE(rel.r_info);
-    r->sym = ELF32_R_SYM(rel.r_info);
-    r->a = rel.r_addend;
-    r->p_link = rel.r_offset;
+    uint32_t place = hr_reloc_field(env, i, offsetof(Elf32_Rela, r_offset));
+    uint32_t info = hr_reloc_field(env, i, offsetof(Elf32_Rela, r_info));
+    uint32_t off = place - env->link_addr;
+    r->type = ELF32_R_TYPE(info);
+    r->sym = ELF32_R_SYM(info);
+    r->a = (int32_t)hr_reloc_field(env, i, offsetof(Elf32_Rela, r_addend));
+    r->p_link = place;
     r->index = i;
-    if (!hr_reloc_in_target(env, rel.r_offset)) {
+    if (!hr_reloc_in_target(env, place)) {
         return ESP_ERR_INVALID_SIZE;
     }
     r->p = env->run_addr + off;

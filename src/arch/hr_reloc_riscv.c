@@ -143,17 +143,16 @@ static inline esp_err_t add_sub(const hr_reloc_t *r, unsigned n, bool sub)
     return ESP_OK;
 }
 
-/** Apply one relocation (its symbol is resolved here, only for the types that use it). */
+/**
+ * Types with nothing to apply: RELAX marks a relaxable sequence and ALIGN
+ * padding the linker would shrink when relaxing; modules are linked without
+ * relaxation. A mask: the loop tests it before decoding anything else.
+ */
+#define MARKERS ((UINT64_C(1) << R_RISCV_NONE) | (UINT64_C(1) << R_RISCV_RELAX) | (UINT64_C(1) << R_RISCV_ALIGN))
+
+/** Apply one relocation other than a marker (its symbol is resolved here). */
 static inline esp_err_t relocate_one(const hr_reloc_env_t *env, hr_reloc_t *r)
 {
-    switch (r->type) {
-    case R_RISCV_NONE:
-    case R_RISCV_RELAX:   /* marks a relaxable sequence; modules are linked without relaxation */
-    case R_RISCV_ALIGN:   /* alignment padding the linker would shrink when relaxing: nothing to do */
-        return ESP_OK;
-    default:
-        break;
-    }
     ESP_RETURN_ON_ERROR(hr_link_symbol(env, r), TAG, "relocation %u", (unsigned)r->index);
     uint32_t sa = r->s + (uint32_t)r->a;      /* S + A */
     uint32_t pcrel = sa - r->p;               /* S + A - P */
@@ -290,9 +289,9 @@ esp_err_t hr_arch_relocate(const hr_rela_run_t *run, uint32_t first, uint32_t co
     const hr_reloc_env_t env = hr_reloc_env(run);
     hr_reloc_t r = { .ctx = run->ctx, .phase = run->phase, .word_access_only = run->target->word_access_only };
     for (uint32_t i = first; i < first + count; i++) {
-        uint32_t type = hr_reloc_peek_type(&env, i);
-        if ((type == R_RISCV_RELAX || type == R_RISCV_ALIGN || type == R_RISCV_NONE) && hr_reloc_place_ok(&env, i)) {
-            continue;  /* the most frequent markers: nothing to do but check the place */
+        uint32_t type = hr_reloc_type(&env, i);
+        if (type < 64 && ((UINT64_C(1) << type) & MARKERS) != 0 && hr_reloc_place_ok(&env, i)) {
+            continue;  /* a marker: nothing to do but check the place (a bad one fails in hr_reloc_load) */
         }
         esp_err_t err = hr_reloc_load(&env, i, &r);
         if (err == ESP_OK) {

@@ -248,28 +248,23 @@ static inline esp_err_t slot0_op(const hr_reloc_t *r)
     return slot0_op_move(*r);
 }
 
-/** Apply one relocation (its symbol is resolved here, only for the types that use it). */
+/**
+ * Types with nothing to apply: ASM_EXPAND and ASM_SIMPLIFY mark calls the
+ * linker may shorten (modules are linked with --no-relax); the DIFF family
+ * are differences inside one section, which moved as a whole; VTINHERIT and
+ * VTENTRY are for garbage collection. A mask: the loop tests it before
+ * decoding anything else.
+ */
+#define MARKER(t) (UINT64_C(1) << (t))
+#define MARKERS (MARKER(R_XTENSA_NONE) | MARKER(R_XTENSA_ASM_EXPAND) | MARKER(R_XTENSA_ASM_SIMPLIFY) | \
+                 MARKER(R_XTENSA_DIFF8) | MARKER(R_XTENSA_DIFF16) | MARKER(R_XTENSA_DIFF32) | \
+                 MARKER(R_XTENSA_PDIFF8) | MARKER(R_XTENSA_PDIFF16) | MARKER(R_XTENSA_PDIFF32) | \
+                 MARKER(R_XTENSA_NDIFF8) | MARKER(R_XTENSA_NDIFF16) | MARKER(R_XTENSA_NDIFF32) | \
+                 MARKER(R_XTENSA_GNU_VTINHERIT) | MARKER(R_XTENSA_GNU_VTENTRY))
+
+/** Apply one relocation other than a marker (its symbol is resolved here). */
 static inline esp_err_t relocate_one(const hr_reloc_env_t *env, hr_reloc_t *r)
 {
-    switch (r->type) {
-    case R_XTENSA_NONE:
-    case R_XTENSA_ASM_EXPAND:   /* marks a call the linker may shorten; modules are linked with --no-relax */
-    case R_XTENSA_ASM_SIMPLIFY:
-    case R_XTENSA_DIFF8:        /* differences inside one section, which moved as a whole */
-    case R_XTENSA_DIFF16:
-    case R_XTENSA_DIFF32:
-    case R_XTENSA_PDIFF8:
-    case R_XTENSA_PDIFF16:
-    case R_XTENSA_PDIFF32:
-    case R_XTENSA_NDIFF8:
-    case R_XTENSA_NDIFF16:
-    case R_XTENSA_NDIFF32:
-    case R_XTENSA_GNU_VTINHERIT:
-    case R_XTENSA_GNU_VTENTRY:
-        return ESP_OK;
-    default:
-        break;
-    }
     ESP_RETURN_ON_ERROR(hr_link_symbol(env, r), TAG, "relocation %u", (unsigned)r->index);
 
     switch (r->type) {
@@ -299,9 +294,9 @@ esp_err_t hr_arch_relocate(const hr_rela_run_t *run, uint32_t first, uint32_t co
     const hr_reloc_env_t env = hr_reloc_env(run);
     hr_reloc_t r = { .ctx = run->ctx, .phase = run->phase, .word_access_only = run->target->word_access_only };
     for (uint32_t i = first; i < first + count; i++) {
-        uint32_t type = hr_reloc_peek_type(&env, i);
-        if ((type == R_XTENSA_ASM_EXPAND || type == R_XTENSA_NONE) && hr_reloc_place_ok(&env, i)) {
-            continue;  /* the most frequent markers: nothing to do but check the place */
+        uint32_t type = hr_reloc_type(&env, i);
+        if (type < 64 && ((UINT64_C(1) << type) & MARKERS) != 0 && hr_reloc_place_ok(&env, i)) {
+            continue;  /* a marker: nothing to do but check the place (a bad one fails in hr_reloc_load) */
         }
         esp_err_t err = hr_reloc_load(&env, i, &r);
         if (err == ESP_OK) {
