@@ -65,6 +65,13 @@ esp_err_t hr_link_resolve_slow(const hr_load_ctx_t *ctx, uint32_t index, uint32_
                         (unsigned)index, (unsigned)shndx);
     ESP_RETURN_ON_FALSE(ctx->sects[shndx].loaded, ESP_ERR_NOT_SUPPORTED, TAG,
                         "symbol %u is in section %u, which is not loaded", (unsigned)index, (unsigned)shndx);
+    const hr_sect_t *sect = &ctx->sects[shndx];
+    if (sym.st_value >= sect->link_addr && sym.st_value - sect->link_addr <= sect->size) {
+        /* Inside a section the fast path leaves out (sym_span 0: it ends at the top of the address space). */
+        *s = sect->run_addr + (sym.st_value - sect->link_addr);
+        *s_link = sym.st_value;
+        return ESP_OK;
+    }
     ESP_LOGE(TAG, "symbol %u at 0x%x lies outside its section %u", (unsigned)index, (unsigned)sym.st_value,
              (unsigned)shndx);
     return ESP_ERR_INVALID_SIZE;

@@ -318,6 +318,8 @@ static esp_err_t map_sections(hr_load_ctx_t *ctx)
         sect->write_ptr = slot->block.write_ptr;
         sect->word_access_only = slot->block.word_access_only;
         sect->loaded = true;
+        /* Sections ending at the top of the address space take hr_link_resolve_slow's path. */
+        sect->sym_span = (uint64_t)sect->link_addr + sect->size < (UINT64_C(1) << 32) ? sect->size + 1 : 0;
         ESP_LOGD(TAG, "section %u (%s): kind %d, %u bytes, link 0x%08x -> run 0x%08x", (unsigned)i,
                  section_name(ctx, &sh), kind, (unsigned)sh.sh_size, (unsigned)sh.sh_addr,
                  (unsigned)sect->run_addr);

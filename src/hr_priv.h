@@ -47,6 +47,8 @@ typedef struct {
     uint32_t size;           /*!< sh_size */
     uint32_t run_addr;       /*!< target address in the new image (valid when loaded) */
     uint8_t *write_ptr;      /*!< host pointer to its bytes (valid when loaded) */
+    uint32_t sym_span;       /*!< size + 1 when loaded and link_addr + size < 2^32, else 0: a symbol at
+                                  value is inside (end included) when value - link_addr < sym_span */
     bool loaded;             /*!< allocatable, non-empty and placed */
     bool word_access_only;   /*!< the block only takes aligned 32-bit accesses */
 } hr_sect_t;
@@ -209,8 +211,8 @@ typedef struct {
     const uint8_t *entries;   /*!< first Elf32_Rela of the run's section */
     const uint8_t *symtab;    /*!< first Elf32_Sym */
     const hr_sect_t *sects;   /*!< shnum entries */
-    uint32_t sym_count;
-    uint32_t shnum;
+    uint32_t sym_last;        /*!< sym_count - 1 (0 when empty): 1 <= index < sym_count is index - 1 < sym_last */
+    uint32_t shnum_last;      /*!< shnum - 1 (0 when none), likewise for section indexes */
     uint32_t link_addr;       /*!< the target section: link address, ... */
     uint32_t size;            /*!< ... size (link_addr + size <= 2^32: checked by hr_load.c for allocated sections) ... */
     uint32_t run_addr;        /*!< ... new address ... */
@@ -221,7 +223,8 @@ typedef struct {
 static inline hr_reloc_env_t hr_reloc_env_syms(const hr_load_ctx_t *ctx)
 {
     hr_reloc_env_t env = {
-        .ctx = ctx, .symtab = ctx->symtab, .sects = ctx->sects, .sym_count = ctx->sym_count, .shnum = ctx->shnum,
+        .ctx = ctx, .symtab = ctx->symtab, .sects = ctx->sects,
+        .sym_last = ctx->sym_count > 0 ? ctx->sym_count - 1 : 0, .shnum_last = ctx->shnum > 0 ? ctx->shnum - 1 : 0,
     };
     return env;
 }
@@ -249,7 +252,7 @@ static inline hr_reloc_env_t hr_reloc_env(const hr_rela_run_t *run)
 static inline esp_err_t hr_link_symbol(const hr_reloc_env_t *env, hr_reloc_t *r)
 {
     /* Fast path: a firmware symbol or a module symbol inside a loaded section; reads only st_value and st_shndx. */
-    if (r->sym != 0 && r->sym < env->sym_count) {
+    if (r->sym - 1u < env->sym_last) {
         const uint8_t *p = env->symtab + (size_t)r->sym * sizeof(Elf32_Sym);
         uint32_t value;
         uint16_t shndx;
@@ -260,10 +263,12 @@ static inline esp_err_t hr_link_symbol(const hr_reloc_env_t *env, hr_reloc_t *r)
             r->s = r->s_link = value;
             return ESP_OK;
         }
-        if (shndx != SHN_UNDEF && shndx < env->shnum) {
+        if ((uint32_t)shndx - 1u < env->shnum_last) {
+            /* Not SHN_UNDEF, in range; one compare against sym_span then says loaded and inside: a value
+             * below link_addr wraps to at least 2^32 - link_addr > size. */
             const hr_sect_t *sect = &env->sects[shndx];
             uint32_t off = value - sect->link_addr;
-            if (sect->loaded && value >= sect->link_addr && off <= sect->size) {
+            if (off < sect->sym_span) {
                 r->s = sect->run_addr + off;
                 r->s_link = value;
                 return ESP_OK;
