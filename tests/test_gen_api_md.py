@@ -167,3 +167,9 @@ def test_gen_api_md_check_fails_on_stale_output(tmp_path: Path) -> None:
     assert written.returncode == 0
     again = subprocess.run([sys.executable, str(SCRIPT), '--check', '--output', str(stale)], check=False)
     assert again.returncode == 0
+
+
+def test_gen_api_md_api_md_is_up_to_date() -> None:
+    """API.md says what include/hotreload.h says; after editing the header, run python3 scripts/gen_api_md.py."""
+    result = subprocess.run([sys.executable, str(SCRIPT), '--check'], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
