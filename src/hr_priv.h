@@ -155,7 +155,7 @@ typedef struct {
     uint32_t sym;            /*!< symbol index; s and s_link are valid after hr_link_symbol() */
     uint32_t s;              /*!< S: new address of the symbol (firmware symbols: their fixed address) */
     uint32_t s_link;         /*!< the symbol's address when the module was linked */
-    int32_t a;               /*!< A: addend */
+    int32_t a;               /*!< A: addend (read by arch code that uses it: hr_reloc_addend) */
     uint32_t p;              /*!< P: new address of the place */
     uint32_t p_link;         /*!< address of the place when the module was linked */
     uint8_t *loc;            /*!< host pointer to the place */
@@ -217,6 +217,7 @@ typedef struct {
     uint32_t size;            /*!< ... size (link_addr + size <= 2^32: checked by hr_load.c for allocated sections) ... */
     uint32_t run_addr;        /*!< ... new address ... */
     uint8_t *write_ptr;       /*!< ... and host pointer */
+    uint32_t moved;           /*!< run_addr - link_addr: how far every place of the run moved */
 } hr_reloc_env_t;
 
 /** The symbol-table part of an environment (enough for hr_link_symbol). */
@@ -238,6 +239,7 @@ static inline hr_reloc_env_t hr_reloc_env(const hr_rela_run_t *run)
     env.size = run->target->size;
     env.run_addr = run->target->run_addr;
     env.write_ptr = run->target->write_ptr;
+    env.moved = env.run_addr - env.link_addr;
     return env;
 }
 
@@ -315,7 +317,7 @@ static inline bool hr_reloc_place_ok(const hr_reloc_env_t *env, uint32_t i)
 }
 
 /**
- * Decode entry @p i into @p r (symbol not resolved); ESP_ERR_INVALID_SIZE if its place is outside.
+ * Decode entry @p i into @p r (symbol and addend not read); ESP_ERR_INVALID_SIZE if its place is outside.
  * Fields are read one by one: copying the whole Elf32_Rela made the compiler go through the stack.
  */
 static inline esp_err_t hr_reloc_load(const hr_reloc_env_t *env, uint32_t i, hr_reloc_t *r)
@@ -325,7 +327,6 @@ static inline esp_err_t hr_reloc_load(const hr_reloc_env_t *env, uint32_t i, hr_
     uint32_t off = place - env->link_addr;
     r->type = ELF32_R_TYPE(info);
     r->sym = ELF32_R_SYM(info);
-    r->a = (int32_t)hr_reloc_field(env, i, offsetof(Elf32_Rela, r_addend));
     r->p_link = place;
     r->index = i;
     if (!hr_reloc_in_target(env, place)) {
@@ -335,6 +336,12 @@ static inline esp_err_t hr_reloc_load(const hr_reloc_env_t *env, uint32_t i, hr_
     r->loc = env->write_ptr + off;
     r->avail = env->size - off;
     return ESP_OK;
+}
+
+/** Addend of entry @p i (apart from hr_reloc_load: Xtensa applies relocations in place and never reads it). */
+static inline int32_t hr_reloc_addend(const hr_reloc_env_t *env, uint32_t i)
+{
+    return (int32_t)hr_reloc_field(env, i, offsetof(Elf32_Rela, r_addend));
 }
 
 /** hr_reloc_failed on a copy of @p r, so that taking its address on this cold path keeps r out of memory. */

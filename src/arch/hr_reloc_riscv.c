@@ -154,6 +154,7 @@ static inline esp_err_t add_sub(const hr_reloc_t *r, unsigned n, bool sub)
 static inline esp_err_t relocate_one(const hr_reloc_env_t *env, hr_reloc_t *r)
 {
     ESP_RETURN_ON_ERROR(hr_link_symbol(env, r), TAG, "relocation %u", (unsigned)r->index);
+    r->a = hr_reloc_addend(env, r->index);
     uint32_t sa = r->s + (uint32_t)r->a;      /* S + A */
     uint32_t pcrel = sa - r->p;               /* S + A - P */
 

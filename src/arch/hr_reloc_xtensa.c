@@ -236,11 +236,10 @@ __attribute__((noinline)) static esp_err_t slot0_op_move(const hr_reloc_t r_copy
 }
 
 /** SLOT0_OP; the re-encoding is out of line and takes a copy of @p r, so r stays in registers. */
-static inline esp_err_t slot0_op(const hr_reloc_t *r)
+static inline esp_err_t slot0_op(const hr_reloc_env_t *env, const hr_reloc_t *r)
 {
     ESP_RETURN_ON_ERROR(need(r, 2), TAG, "place");
-    uint32_t moved = r->p - r->p_link;
-    if (r->s - r->s_link == moved && (moved & 3u) == 0) {
+    if (r->s - r->s_link == env->moved && (env->moved & 3u) == 0) {
         /* Place and target moved together by whole words (a branch, call or L32R inside one
          * section): every operand format is PC-relative, so the linked instruction is already right. */
         return ESP_OK;
@@ -280,7 +279,7 @@ static inline esp_err_t relocate_one(const hr_reloc_env_t *env, hr_reloc_t *r)
         return ESP_OK;
     }
     case R_XTENSA_SLOT0_OP:
-        return slot0_op(r);
+        return slot0_op(env, r);
 
     default:
         ESP_LOGE(TAG, "relocation %u: Xtensa relocation type %u is not supported (only slot 0 of single-slot "
