@@ -254,11 +254,13 @@ function(__hotreload_idf_flash_target)
         DEPENDS ${modules} ${module_targets} "${CMAKE_BINARY_DIR}/hotreload/manifest.json" hotreload_manifest
         COMMENT "hotreload: partition image ${image}"
         VERBATIM)
-    add_custom_target(hotreload_partition_image DEPENDS "${image}")
+    # Built with the project (ALL) and written by `idf.py flash` too (FLASH_IN_PROJECT), so
+    # `idf.py build flash monitor` starts the device with the module already in its partition.
+    add_custom_target(hotreload_partition_image ALL DEPENDS "${image}")
     # Encrypted or not as the partition table says (an app-type partition is
     # encrypted under flash encryption, and the store writes it that way too).
     if(COMMAND esp_partition_register_target)
-        esp_partition_register_target(${label} "${image}" DEPENDS hotreload_partition_image)
+        esp_partition_register_target(${label} "${image}" DEPENDS hotreload_partition_image FLASH_IN_PROJECT)
         set(flash_target ${label}-flash)
     else()
         idf_component_get_property(main_args esptool_py FLASH_ARGS)
@@ -272,6 +274,8 @@ function(__hotreload_idf_flash_target)
         esptool_py_flash_target(${flash_target} "${main_args}" "${sub_args}" ${plaintext})
         esptool_py_flash_to_partition(${flash_target} "${label}" "${image}")
         add_dependencies(${flash_target} hotreload_partition_image)
+        esptool_py_flash_to_partition(flash "${label}" "${image}")
+        add_dependencies(flash hotreload_partition_image)
     endif()
     if(NOT flash_target STREQUAL "hotreload-flash")
         # A custom partition label still gets the name the tools and the README use.

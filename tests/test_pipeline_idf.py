@@ -10,6 +10,7 @@ component after its directory.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -85,6 +86,12 @@ def test_pipeline_idf_builds_examples_basic(idf_path: Path, tmp_path: Path) -> N
     assert (build / f'reloadable{protocol.MODULE_SUFFIX}').is_file()
     for target in ('hotreload-flash', 'reloadable_module', 'reload', 'watch'):
         assert _has_target(build, target), target
+    # `idf.py build flash` writes the module too: the build made the partition image and
+    # flasher_args.json (what `idf.py flash` writes) lists it.
+    image = build / protocol.BUILD_SUBDIR / f'{protocol.DEFAULT_PARTITION_LABEL}.bin'
+    assert image.is_file()
+    flasher_args = json.loads((build / 'flasher_args.json').read_text())
+    assert any(Path(path).name == image.name for path in flasher_args['flash_files'].values())
 
 
 def test_pipeline_idf_config_components_makes_two_reloadable(idf_path: Path, tmp_path: Path) -> None:
