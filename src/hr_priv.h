@@ -244,16 +244,11 @@ static inline hr_reloc_env_t hr_reloc_env(const hr_rela_run_t *run)
 }
 
 /**
- * @brief Resolve @p r's symbol into r->s and r->s_link.
- *
- * The arch code calls it for every type that uses S, so marker relocations
- * (RELAX, ALIGN, ASM_EXPAND, ...) cost no symbol lookup.
- * @return ESP_OK; ESP_ERR_INVALID_SIZE (bad index or value); ESP_ERR_NOT_FOUND
- *         (undefined symbol); ESP_ERR_NOT_SUPPORTED (common or unloaded section)
+ * @brief Resolve @p r's symbol into r->s and r->s_link if it is a firmware symbol or a module symbol
+ * inside a loaded section (reads only st_value and st_shndx); false leaves the rest to hr_link_symbol.
  */
-static inline esp_err_t hr_link_symbol(const hr_reloc_env_t *env, hr_reloc_t *r)
+static inline bool hr_link_symbol_fast(const hr_reloc_env_t *env, hr_reloc_t *r)
 {
-    /* Fast path: a firmware symbol or a module symbol inside a loaded section; reads only st_value and st_shndx. */
     if (r->sym - 1u < env->sym_last) {
         const uint8_t *p = env->symtab + (size_t)r->sym * sizeof(Elf32_Sym);
         uint32_t value;
@@ -263,7 +258,7 @@ static inline esp_err_t hr_link_symbol(const hr_reloc_env_t *env, hr_reloc_t *r)
         if (shndx == SHN_ABS) {
             /* A firmware symbol: fixed address, never moved. */
             r->s = r->s_link = value;
-            return ESP_OK;
+            return true;
         }
         if ((uint32_t)shndx - 1u < env->shnum_last) {
             /* Not SHN_UNDEF, in range; one compare against sym_span then says loaded and inside: a value
@@ -273,11 +268,26 @@ static inline esp_err_t hr_link_symbol(const hr_reloc_env_t *env, hr_reloc_t *r)
             if (off < sect->sym_span) {
                 r->s = sect->run_addr + off;
                 r->s_link = value;
-                return ESP_OK;
+                return true;
             }
         }
     }
-    /* Locals, not &r->s: r itself never escapes, so the hot loop keeps it in registers. */
+    return false;
+}
+
+/**
+ * @brief Resolve @p r's symbol into r->s and r->s_link.
+ *
+ * The arch code resolves symbols only for types that use S, so marker
+ * relocations (RELAX, ALIGN, ASM_EXPAND, ...) cost no symbol lookup.
+ * @return ESP_OK; ESP_ERR_INVALID_SIZE (bad index or value); ESP_ERR_NOT_FOUND
+ *         (undefined symbol); ESP_ERR_NOT_SUPPORTED (common or unloaded section)
+ */
+static inline esp_err_t hr_link_symbol(const hr_reloc_env_t *env, hr_reloc_t *r)
+{
+    if (hr_link_symbol_fast(env, r)) {
+        return ESP_OK;
+    }
     uint32_t s;
     uint32_t s_link;
     esp_err_t err = hr_link_resolve_slow(env->ctx, r->sym, &s, &s_link);
@@ -317,25 +327,32 @@ static inline bool hr_reloc_place_ok(const hr_reloc_env_t *env, uint32_t i)
 }
 
 /**
- * Decode entry @p i into @p r (symbol and addend not read); ESP_ERR_INVALID_SIZE if its place is outside.
+ * Decode entry @p i into @p r (symbol, addend and place pointers not set: hr_link_symbol,
+ * hr_reloc_addend, hr_reloc_locate); ESP_ERR_INVALID_SIZE if its place is outside.
  * Fields are read one by one: copying the whole Elf32_Rela made the compiler go through the stack.
  */
 static inline esp_err_t hr_reloc_load(const hr_reloc_env_t *env, uint32_t i, hr_reloc_t *r)
 {
     uint32_t place = hr_reloc_field(env, i, offsetof(Elf32_Rela, r_offset));
     uint32_t info = hr_reloc_field(env, i, offsetof(Elf32_Rela, r_info));
-    uint32_t off = place - env->link_addr;
     r->type = ELF32_R_TYPE(info);
     r->sym = ELF32_R_SYM(info);
     r->p_link = place;
     r->index = i;
-    if (!hr_reloc_in_target(env, place)) {
-        return ESP_ERR_INVALID_SIZE;
-    }
+    return hr_reloc_in_target(env, place) ? ESP_OK : ESP_ERR_INVALID_SIZE;
+}
+
+/**
+ * Set r->p, r->loc and r->avail from r->p_link, which hr_reloc_load checked.
+ * Called after hr_link_symbol: values computed before a call that may happen
+ * (the slow path) must be kept across it, which costs a spill each.
+ */
+static inline void hr_reloc_locate(const hr_reloc_env_t *env, hr_reloc_t *r)
+{
+    uint32_t off = r->p_link - env->link_addr;
     r->p = env->run_addr + off;
     r->loc = env->write_ptr + off;
     r->avail = env->size - off;
-    return ESP_OK;
 }
 
 /** Addend of entry @p i (apart from hr_reloc_load: Xtensa applies relocations in place and never reads it). */
