@@ -38,6 +38,10 @@ UPLOAD_TIMEOUT = 60.0
 CHUNK_SIZE = 4096
 
 FLASH_HINT = 'flash the firmware (idf.py flash)'
+#: httpx's default headers, none of which the device reads. Its HTTP server refuses a request head
+#: (header lines after the request line) longer than CONFIG_HTTPD_MAX_REQ_HDR_LEN with 431, and that
+#: is 512 bytes by default before ESP-IDF v5.5; the signature headers alone take 190 of them.
+UNSENT_HEADERS = ('Accept', 'Accept-Encoding', 'Connection', 'User-Agent')
 
 # httpx logs every request at INFO, which the CLI shows; the tools say what matters themselves.
 logging.getLogger('httpx').setLevel(logging.WARNING)
@@ -173,6 +177,8 @@ class DeviceClient:
             progress = sys.stderr
         self.progress = progress
         self._http = httpx.Client(base_url=self.url, follow_redirects=False, trust_env=False)
+        for name in UNSENT_HEADERS:
+            del self._http.headers[name]
 
     def __enter__(self) -> DeviceClient:
         return self
@@ -316,6 +322,11 @@ class DeviceClient:
             )
         if code == 400:
             raise DeviceError(f'{where}: the device rejected the module{said}; rebuild it (idf.py reload)')
+        if code == 431:
+            raise DeviceError(
+                f'{where}: the request headers are longer than the device accepts; use a shorter --url (an IP '
+                'address), or set CONFIG_HTTPD_MAX_REQ_HDR_LEN=1024 in sdkconfig and flash the firmware'
+            )
         raise DeviceError(f'{where} answered HTTP {code}{said}')
 
 
