@@ -214,7 +214,7 @@ typedef struct {
     uint32_t sym_last;        /*!< sym_count - 1 (0 when empty): 1 <= index < sym_count is index - 1 < sym_last */
     uint32_t shnum_last;      /*!< shnum - 1 (0 when none), likewise for section indexes */
     uint32_t link_addr;       /*!< the target section: link address, ... */
-    uint32_t size;            /*!< ... size (link_addr + size <= 2^32: checked by hr_load.c for allocated sections) ... */
+    uint32_t size;            /*!< ... size (hr_load.c checked link_addr + size <= 2^32) ... */
     uint32_t run_addr;        /*!< ... new address ... */
     uint8_t *write_ptr;       /*!< ... and host pointer */
     uint32_t moved;           /*!< run_addr - link_addr: how far every place of the run moved */

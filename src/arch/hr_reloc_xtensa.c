@@ -235,15 +235,20 @@ __attribute__((noinline)) static esp_err_t slot0_op_move(const hr_reloc_t r_copy
     return ESP_OK;
 }
 
-/** SLOT0_OP; the re-encoding is out of line and takes a copy of @p r, so r stays in registers. */
-static inline esp_err_t slot0_op(const hr_reloc_env_t *env, const hr_reloc_t *r)
+/**
+ * SLOT0_OP, before hr_reloc_locate: the common case needs no place pointers. The re-encoding is out
+ * of line and takes a copy of @p r, so r stays in registers.
+ */
+static inline esp_err_t slot0_op(const hr_reloc_env_t *env, hr_reloc_t *r)
 {
-    ESP_RETURN_ON_ERROR(need(r, 2), TAG, "place");
-    if (r->s - r->s_link == env->moved && (env->moved & 3u) == 0) {
-        /* Place and target moved together by whole words (a branch, call or L32R inside one
-         * section): every operand format is PC-relative, so the linked instruction is already right. */
+    uint32_t avail = env->size - (r->p_link - env->link_addr);  /* >= 1: hr_reloc_load checked the place */
+    if (r->s - r->s_link == env->moved && (env->moved & 3u) == 0 && avail >= 2) {
+        /* Place and target moved together by whole words (a branch, call or L32R inside one section) and
+         * the narrowest instruction fits: every operand format is PC-relative, so it is already right. */
         return ESP_OK;
     }
+    hr_reloc_locate(env, r);
+    ESP_RETURN_ON_ERROR(need(r, 2), TAG, "place");
     return slot0_op_move(*r);
 }
 
@@ -264,12 +269,12 @@ static inline esp_err_t slot0_op(const hr_reloc_env_t *env, const hr_reloc_t *r)
 /** Apply one relocation other than a marker whose symbol is resolved (r->s, r->s_link). */
 __attribute__((always_inline)) static inline esp_err_t relocate_one(const hr_reloc_env_t *env, hr_reloc_t *r)
 {
-    hr_reloc_locate(env, r);
     /* Three types do work: tested in order of frequency in compiled code (SLOT0_OP on every branch, call
      * and L32R; 32 in literal pools and data), where a switch leaves the order to the compiler. */
     if (r->type == R_XTENSA_SLOT0_OP) {
         return slot0_op(env, r);
     }
+    hr_reloc_locate(env, r);
     if (r->type == R_XTENSA_32) {           /* word32 = S + A (in place: word += S - S_link) */
         ESP_RETURN_ON_ERROR(need(r, 4), TAG, "place");
         hr_place_write(r, 0, 4, hr_place_read(r, 0, 4) + (r->s - r->s_link));
