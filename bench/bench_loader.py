@@ -8,6 +8,11 @@ sanitizers, -O2) loads each once under callgrind, counting only instructions
 inside hr_loader_load(). The target is under 60 instructions per relocation,
 with the same cost per relocation at every size (linear growth).
 
+"relocs" counts every entry of the module's relocation sections, markers
+included (RISC-V RELAX, Xtensa ASM_EXPAND: GCC emits them, the loader only
+checks their place); "markers" says how many of them are. Modules built by
+clang have none, so their cost per relocation is that of real ones.
+
 Run: python bench/bench_loader.py
 """
 
@@ -29,6 +34,7 @@ from hotreload_py import elf  # noqa: E402
 from hotreload_py.toolchains import TOOLCHAINS, missing_tools  # noqa: E402
 
 SIZES = (10, 100, 1_000)
+MARKERS = frozenset({'R_RISCV_NONE', 'R_RISCV_RELAX', 'R_RISCV_ALIGN', 'R_XTENSA_NONE', 'R_XTENSA_ASM_EXPAND'})
 TARGET_PER_RELOC = 60
 FIRMWARE = {'fw_log': 0x40002F00, 'fw_value': 0x3FC8F7FC}
 FIRMWARE_XTENSA = {'fw_log': 0x40082F00, 'fw_value': 0x3FFB07FC}
@@ -102,22 +108,24 @@ def main() -> int:
                 if result.returncode != 0:
                     raise SystemExit(result.stderr)
                 exports = ll.package(toolchain, d / 'mod.elf', fw, d / 'mod.so')
-                relocs = sum(elf.load(d / 'mod.so').reloc_counts.values())
+                counts = elf.load(d / 'mod.so').reloc_counts
+                relocs = sum(counts.values())
+                markers = sum(count for name, count in counts.items() if name in MARKERS)
                 loaded = sum(size for _, _, size in ll.section_bytes(d / 'mod.so').values())
                 total = callgrind_instructions(loader, d / 'mod.so', exports, d, 'hr_loader_load')
                 loop = callgrind_instructions(loader, d / 'mod.so', exports, d, 'hr_link_relocate')
-                rows.append((tc_name, n, relocs, loaded, total, loop))
+                rows.append((tc_name, n, relocs, markers, loaded, total, loop))
     print('Instructions (x86-64 host build, -O2) inside hr_loader_load (all: validation, copy, relocation, exports)')
     print('and inside hr_link_relocate (the relocation loop alone).')
     print(
-        f'{"toolchain":<18} {"functions":>9} {"relocs":>7} {"bytes":>7} {"all":>10} {"all/reloc":>9} '
+        f'{"toolchain":<18} {"functions":>9} {"relocs":>7} {"markers":>7} {"bytes":>7} {"all":>10} {"all/reloc":>9} '
         f'{"all/byte":>8} {"loop/reloc":>10}'
     )
     worst = 0.0
-    for tc_name, n, relocs, loaded, total, loop in rows:
+    for tc_name, n, relocs, markers, loaded, total, loop in rows:
         worst = max(worst, loop / relocs)
         print(
-            f'{tc_name:<18} {n:>9} {relocs:>7} {loaded:>7} {total:>10} {total / relocs:>9.1f} '
+            f'{tc_name:<18} {n:>9} {relocs:>7} {markers:>7} {loaded:>7} {total:>10} {total / relocs:>9.1f} '
             f'{total / loaded:>8.2f} {loop / relocs:>10.1f}'
         )
     verdict = 'met' if worst < TARGET_PER_RELOC else 'NOT met'
