@@ -17,6 +17,11 @@
  *   code cannot run from the region. ibus_base - dbus_base is the chip's
  *   I/D offset (SOC_I_D_OFFSET): positive on ESP32-S2/S3/C3, 0 on chips with a
  *   unified address map (ESP32-C6/P4, ESP32 IRAM).
+ * - A region that can hold code but has no fixed instruction view
+ *   (HR_CHIP_EXEC_BY_MMU_MAP: ESP32-S2 PSRAM, whose instruction bus has MMU
+ *   entries of its own) has ibus_base 0; each code block is mapped into the
+ *   instruction bus when it is allocated, so the helpers below do not
+ *   translate its addresses.
  *
  * The simulated device maps one memory file at dbus_base and again at
  * ibus_base of a region, so code that uses the wrong view faults there too.
@@ -38,7 +43,7 @@ extern "C" {
  * @{
  */
 #define HR_CHIP_CAP_DATA   (1u << 0)  /*!< may hold rodata, data and bss */
-#define HR_CHIP_CAP_EXEC   (1u << 1)  /*!< may hold code (ibus_base != 0) */
+#define HR_CHIP_CAP_EXEC   (1u << 1)  /*!< may hold code (ibus_base != 0, or HR_CHIP_EXEC_BY_MMU_MAP) */
 #define HR_CHIP_CAP_SPIRAM (1u << 2)  /*!< external PSRAM behind the cache */
 /** @} */
 
@@ -46,6 +51,8 @@ extern "C" {
  * @{
  */
 #define HR_CHIP_WORD_ACCESS_ONLY (1u << 0) /*!< only aligned 32-bit loads/stores (ESP32 IRAM) */
+/** Code runs from here only once mapped into the instruction bus (esp_mmu_map(), MMU-page aligned); ibus_base is 0. */
+#define HR_CHIP_EXEC_BY_MMU_MAP  (1u << 1)
 /** @} */
 
 /** One range of RAM and its two bus views. */

@@ -11,16 +11,18 @@
  *
  * SOC_DIRAM_DRAM_LOW..HIGH 0x3FFB0000..0x40000000 is the same SRAM as
  * SOC_DIRAM_IRAM_LOW 0x40020000 onwards (SOC_I_D_OFFSET = 0x70000).
- * PSRAM (SOC_EXTRAM_DATA_LOW 0x3F500000..0x3FF80000) is data only here: the
- * instruction cache has its own MMU entries, so no fixed offset exists.
+ * PSRAM (SOC_EXTRAM_DATA_LOW 0x3F500000..0x3FF80000) has no fixed instruction
+ * view: the instruction bus (IRAM0 cache window 0x40080000..0x40400000, see
+ * components/esp_mm/port/esp32s2/ext_mem_layout.c) has MMU entries of its own.
+ * Code placed there is mapped into that window per block (HR_CHIP_EXEC_BY_MMU_MAP).
  */
 #include "hr_chip.h"
 
 /* Sorted by dbus_base, ascending; regions never overlap. */
 static const hr_chip_region_t s_regions[] = {
-    /* name      dbus_base   ibus_base   size       caps                                 flags */
-    { "psram",   0x3F500000, 0,          0xA80000,  HR_CHIP_CAP_DATA | HR_CHIP_CAP_SPIRAM,   0 },
-    { "diram",   0x3FFB0000, 0x40020000, 0x50000,   HR_CHIP_CAP_DATA | HR_CHIP_CAP_EXEC,    0 },
+    /* name      dbus_base   ibus_base   size       caps                                                      flags */
+    { "psram",   0x3F500000, 0,          0xA80000,  HR_CHIP_CAP_DATA | HR_CHIP_CAP_EXEC | HR_CHIP_CAP_SPIRAM, HR_CHIP_EXEC_BY_MMU_MAP },
+    { "diram",   0x3FFB0000, 0x40020000, 0x50000,   HR_CHIP_CAP_DATA | HR_CHIP_CAP_EXEC,                      0 },
 };
 
 const hr_chip_desc_t hr_chip_desc = {
