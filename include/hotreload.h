@@ -88,7 +88,9 @@ typedef struct {
     const char *partition_label;
     /**
      * Place module code and data in PSRAM instead of internal RAM. Only on chips
-     * that execute from PSRAM; elsewhere hotreload_load() returns ESP_ERR_NOT_SUPPORTED.
+     * that execute from PSRAM (ESP32-S2, ESP32-S3, ESP32-P4; firmware built with
+     * CONFIG_SPIRAM); elsewhere hotreload_load() returns ESP_ERR_NOT_SUPPORTED.
+     * On the ESP32-S2, module code takes whole 64 KiB MMU pages of PSRAM.
      */
     bool use_spiram;
 } hotreload_config_t;
