@@ -419,10 +419,12 @@ def test_upload_body_refused_leaves_committed_module(
     assert module_status(out, 'reloadable')['seq'] == '1'
 
 
-@pytest.fixture(scope='session')
-def api_s3(tmp_path_factory: pytest.TempPathFactory, api: Fixture) -> Path:
-    """api_tool for an ESP32-S3 (executes from PSRAM): only initialisation is exercised."""
-    tmp = tmp_path_factory.mktemp('api_s3')
+@pytest.fixture(scope='session', params=['esp32s3', 'esp32s2'])
+def api_psram(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, api: Fixture) -> Path:
+    """api_tool for a chip that executes from PSRAM (ESP32-S3 at a fixed offset, ESP32-S2 through an MMU
+    mapping per block): only initialisation is exercised."""
+    chip = request.param
+    tmp = tmp_path_factory.mktemp(f'api_{chip}')
     tables = [str(p) for p in sorted(api.tool.parent.glob('*_table.c'))] + [str(api.tool.parent / 'registry.c')]
     sources = [
         'src/hr_api.c',
@@ -433,16 +435,16 @@ def api_s3(tmp_path_factory: pytest.TempPathFactory, api: Fixture) -> Path:
         'src/hr_load.c',
         'src/hr_link.c',
         'src/arch/hr_reloc_xtensa.c',
-        'src/chip/esp32s3/hr_chip.c',
+        f'src/chip/{chip}/hr_chip.c',
         'tests/runtime/mem_host.c',
         *tables,
     ]
     return build_program('api_tool', sources, tmp, extra=['-DHR_ARCH_EM=EM_XTENSA'])
 
 
-def test_api_spiram_accepted_on_chip_that_executes_from_psram(api_s3: Path, api: Fixture, tmp_path: Path) -> None:
+def test_api_spiram_accepted_on_chip_that_executes_from_psram(api_psram: Path, api: Fixture, tmp_path: Path) -> None:
     env = dict(os.environ, HR_HOST_FIRMWARE_ID=api.firmware_id)
-    out = run(api_s3, tmp_path / 'part.bin', 'load-spiram', 'status', env=env)
+    out = run(api_psram, tmp_path / 'part.bin', 'load-spiram', 'status', env=env)
     # Initialised for PSRAM; the empty partition is the only thing missing.
     assert result(out, 'load-spiram') == 'ESP_ERR_NOT_FOUND'
     assert 'modules in PSRAM' in out
