@@ -149,59 +149,63 @@ static const hr_chip_region_t *block_region(const hr_block_t *block)
     return r != NULL ? r : hr_chip_region_by_dbus(&hr_chip_desc, (uint32_t)(uintptr_t)block->write_ptr, 1);
 }
 
-static esp_err_t mem_alloc(const hr_mem_port_t *port, hr_region_kind_t kind, size_t size, size_t align,
-                           hr_block_t *out)
+/** Internal RAM for code: heap_caps returns its instruction-bus address, the table gives the data view. */
+static esp_err_t alloc_internal_code(size_t size, size_t align, hr_block_t *out)
 {
-    bool spiram = port->ctx != NULL;
-    if (spiram) {
-        align = align > HR_MEM_CACHE_LINE_MAX ? align : HR_MEM_CACHE_LINE_MAX;
-        size = (size + HR_MEM_CACHE_LINE_MAX - 1) & ~(size_t)(HR_MEM_CACHE_LINE_MAX - 1);
+#if defined(MALLOC_CAP_EXEC)
+    /* 32-bit sizes: ESP32 IRAM hands out whole words only. */
+    void *p = heap_caps_aligned_alloc(align, (size + 3) & ~(size_t)3, MALLOC_CAP_EXEC | MALLOC_CAP_32BIT);
+    if (p == NULL) {
+        /* With memory protection on (CONFIG_ESP_SYSTEM_MEMPROT_FEATURE), no heap is executable at all. */
+        ESP_LOGE(TAG, "no %u bytes of executable RAM; if memory protection is enabled, disable "
+                 "CONFIG_ESP_SYSTEM_MEMPROT_FEATURE (it forbids executable heap)", (unsigned)size);
+        return ESP_ERR_NO_MEM;
     }
-    if (kind == HR_REGION_TEXT) {
-        if (spiram) {
-            const hr_chip_region_t *code = psram_code_region();
-            if (code != NULL && (code->flags & HR_CHIP_EXEC_BY_MMU_MAP)) {
-                return alloc_mapped_code(size, align, out);
-            }
-            void *p = heap_caps_aligned_alloc(align, size, MALLOC_CAP_SPIRAM | MALLOC_CAP_8BIT);
-            if (p == NULL) {
-                return ESP_ERR_NO_MEM;
-            }
-            uint32_t run;
-            if (!hr_chip_dbus_to_ibus(&hr_chip_desc, (uint32_t)(uintptr_t)p, (uint32_t)size, &run)) {
-                ESP_LOGE(TAG, "PSRAM block %p is outside the executable PSRAM window of %s", p, hr_chip_desc.target);
-                heap_caps_free(p);
-                return ESP_ERR_NOT_SUPPORTED;
-            }
-            *out = (hr_block_t) {
-                .write_ptr = p, .run_addr = run, .word_access_only = false
-            };
-            return ESP_OK;
-        }
-        /* 32-bit sizes: ESP32 IRAM hands out whole words only. */
-        void *p = heap_caps_aligned_alloc(align, (size + 3) & ~(size_t)3, MALLOC_CAP_EXEC | MALLOC_CAP_32BIT);
-        if (p == NULL) {
-            /* With memory protection on (CONFIG_ESP_SYSTEM_MEMPROT_FEATURE), no heap is executable at all. */
-            ESP_LOGE(TAG, "no %u bytes of executable RAM; if memory protection is enabled, disable "
-                     "CONFIG_ESP_SYSTEM_MEMPROT_FEATURE (it forbids executable heap)", (unsigned)size);
-            return ESP_ERR_NO_MEM;
-        }
-        uint32_t ibus = (uint32_t)(uintptr_t)p;
-        const hr_chip_region_t *r = hr_chip_region_by_ibus(&hr_chip_desc, ibus, (uint32_t)size);
-        if (r == NULL) {
-            ESP_LOGE(TAG, "executable block %p is in no code region of the %s table", p, hr_chip_desc.target);
-            heap_caps_free(p);
-            return ESP_ERR_NOT_SUPPORTED;
-        }
-        *out = (hr_block_t) {
-            .write_ptr = (void *)(uintptr_t)(ibus - hr_chip_i_d_offset(r)),
-            .run_addr = ibus,
-            .word_access_only = (r->flags & HR_CHIP_WORD_ACCESS_ONLY) != 0,
-        };
-        return ESP_OK;
+    uint32_t ibus = (uint32_t)(uintptr_t)p;
+    const hr_chip_region_t *r = hr_chip_region_by_ibus(&hr_chip_desc, ibus, (uint32_t)size);
+    if (r == NULL) {
+        ESP_LOGE(TAG, "executable block %p is in no code region of the %s table", p, hr_chip_desc.target);
+        heap_caps_free(p);
+        return ESP_ERR_NOT_SUPPORTED;
     }
-    uint32_t caps = MALLOC_CAP_8BIT | (spiram ? MALLOC_CAP_SPIRAM : MALLOC_CAP_INTERNAL);
-    void *p = heap_caps_aligned_alloc(align, size, caps);
+    *out = (hr_block_t) {
+        .write_ptr = (void *)(uintptr_t)(ibus - hr_chip_i_d_offset(r)),
+        .run_addr = ibus,
+        .word_access_only = (r->flags & HR_CHIP_WORD_ACCESS_ONLY) != 0,
+    };
+    return ESP_OK;
+#else
+    /* ESP-IDF >= 6.0 defines no MALLOC_CAP_EXEC at all while memory protection is on (CONFIG_HEAP_HAS_EXEC_HEAP=n). */
+    (void)align;
+    (void)out;
+    ESP_LOGE(TAG, "no executable heap for %u bytes of module code: memory protection is enabled; disable "
+             "CONFIG_ESP_SYSTEM_MEMPROT (it forbids executable heap)", (unsigned)size);
+    return ESP_ERR_NOT_SUPPORTED;
+#endif
+}
+
+/** PSRAM for code on a chip whose instruction view of PSRAM is the data view at a fixed offset. */
+static esp_err_t alloc_psram_code(size_t size, size_t align, hr_block_t *out)
+{
+    void *p = heap_caps_aligned_alloc(align, size, MALLOC_CAP_SPIRAM | MALLOC_CAP_8BIT);
+    if (p == NULL) {
+        return ESP_ERR_NO_MEM;
+    }
+    uint32_t run;
+    if (!hr_chip_dbus_to_ibus(&hr_chip_desc, (uint32_t)(uintptr_t)p, (uint32_t)size, &run)) {
+        ESP_LOGE(TAG, "PSRAM block %p is outside the executable PSRAM window of %s", p, hr_chip_desc.target);
+        heap_caps_free(p);
+        return ESP_ERR_NOT_SUPPORTED;
+    }
+    *out = (hr_block_t) {
+        .write_ptr = p, .run_addr = run, .word_access_only = false
+    };
+    return ESP_OK;
+}
+
+static esp_err_t alloc_data(size_t size, size_t align, uint32_t where, hr_block_t *out)
+{
+    void *p = heap_caps_aligned_alloc(align, size, MALLOC_CAP_8BIT | where);
     if (p == NULL) {
         return ESP_ERR_NO_MEM;
     }
@@ -209,6 +213,24 @@ static esp_err_t mem_alloc(const hr_mem_port_t *port, hr_region_kind_t kind, siz
         .write_ptr = p, .run_addr = (uint32_t)(uintptr_t)p, .word_access_only = false
     };
     return ESP_OK;
+}
+
+static esp_err_t mem_alloc(const hr_mem_port_t *port, hr_region_kind_t kind, size_t size, size_t align,
+                           hr_block_t *out)
+{
+    bool spiram = port->ctx != NULL;
+    if (!spiram) {
+        return kind == HR_REGION_TEXT ? alloc_internal_code(size, align, out)
+               : alloc_data(size, align, MALLOC_CAP_INTERNAL, out);
+    }
+    const hr_chip_region_t *code = psram_code_region();
+    if (kind == HR_REGION_TEXT && code != NULL && (code->flags & HR_CHIP_EXEC_BY_MMU_MAP)) {
+        return alloc_mapped_code(size, align, out);
+    }
+    /* Whole cache lines per PSRAM block, so that mem_sync may invalidate them (see HR_MEM_CACHE_LINE_MAX). */
+    align = align > HR_MEM_CACHE_LINE_MAX ? align : HR_MEM_CACHE_LINE_MAX;
+    size = (size + HR_MEM_CACHE_LINE_MAX - 1) & ~(size_t)(HR_MEM_CACHE_LINE_MAX - 1);
+    return kind == HR_REGION_TEXT ? alloc_psram_code(size, align, out) : alloc_data(size, align, MALLOC_CAP_SPIRAM, out);
 }
 
 static void mem_free(const hr_mem_port_t *port, const hr_block_t *block)
