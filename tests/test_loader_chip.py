@@ -6,7 +6,8 @@ machine, regions sorted and disjoint, code regions translating between their
 views both ways, and the I/D offsets ESP-IDF's soc.h gives (SOC_I_D_OFFSET =
 SOC_DIRAM_IRAM_LOW - SOC_DIRAM_DRAM_LOW). The ESP-IDF memory port
 (src/hr_mem.c) is compiled for each architecture with the cross compilers,
-with and without PSRAM support, and its MMU-mapped PSRAM code path (ESP32-S2)
+with and without PSRAM support (against ESP-IDF's own headers too when
+IDF_PATH is set), and its MMU-mapped PSRAM code path (ESP32-S2)
 runs natively against a model of the ESP-IDF calls it makes
 (tests/loader/mem_mmu_check.c).
 """
@@ -322,3 +323,92 @@ def test_loader_chip_mmu_psram_code_kept_when_unmap_fails(mem_mmu_check: dict[st
     assert not [line for line in trace if line.startswith('free ')]
     assert res['live'] == '1'
     assert any('stays allocated' in line for line in trace)
+
+
+#: Component include directories hr_mem.c reaches through the headers it includes ({t}: target, {a}: arch).
+IDF_INCLUDE_DIRS = (
+    'esp_common/include',
+    'esp_hw_support/include',
+    'esp_hw_support/include/soc',
+    'esp_hw_support/include/soc/{t}',
+    'esp_hw_support/port/{t}/include',
+    'esp_hw_support/port/{t}/private_include',
+    'esp_mm/include',
+    'heap/include',
+    'log/include',
+    'hal/include',
+    'hal/{t}/include',
+    'hal/platform_port/include',
+    'soc/include',
+    'soc/{t}/include',
+    'soc/{t}/register',
+    'esp_rom/include',
+    'esp_rom/{t}/include',
+    'esp_rom/{t}',
+    'esp_rom/include/{t}',
+    'esp_system/include',
+    'esp_partition/include',
+    'esp_blockdev/include',
+    'spi_flash/include',
+    'esp_psram/include',
+    'esp_libc/platform_include',
+    'newlib/platform_include',
+    '{a}/include',
+    '{a}/{t}/include',
+    'freertos/FreeRTOS-Kernel/include',
+    'freertos/config/include',
+    'freertos/esp_additions/include',
+)
+
+
+@pytest.mark.parametrize('psram', [False, True], ids=['no-psram', 'psram'])
+@pytest.mark.parametrize('target', sorted(TARGETS))
+def test_loader_chip_memory_port_compiles_against_esp_idf(
+    tmp_path: Path, idf_path: Path, target: str, psram: bool
+) -> None:
+    """hr_mem.c against ESP-IDF's own headers (IDF_PATH) with a minimal sdkconfig.h, syntax only."""
+    arch = TARGETS[target]
+    components = idf_path / 'components'
+    if not (components / 'soc' / target).is_dir():
+        pytest.skip(f'the ESP-IDF at {idf_path} does not support {target}')
+    if arch == 'xtensa':
+        compiler = require_executable('xtensa-lx106-elf-gcc')
+        flags = ['-isystem', '/usr/lib/picolibc/riscv64-unknown-elf/include']
+    else:
+        compiler = require_executable('riscv64-unknown-elf-gcc')
+        flags = ['-march=rv32imac_zicsr_zifencei', '-mabi=ilp32', '--specs=picolibc.specs']
+    config = [
+        f'#define CONFIG_IDF_TARGET "{target}"',
+        f'#define CONFIG_IDF_TARGET_{target.upper()} 1',
+        f'#define CONFIG_IDF_TARGET_ARCH_{arch.upper()} 1',
+        f'#define CONFIG_IDF_TARGET_ARCH "{arch}"',
+        '#define CONFIG_MMU_PAGE_SIZE 0x10000',
+        '#define CONFIG_HEAP_HAS_EXEC_HEAP 1',
+        '#define CONFIG_LOG_DEFAULT_LEVEL 3',
+        '#define CONFIG_LOG_MAXIMUM_LEVEL 3',
+        '#define CONFIG_LOG_VERSION_1 1',
+        '#define CONFIG_LOG_VERSION 1',
+        '#define CONFIG_LOG_TIMESTAMP_SOURCE_RTOS 1',
+        '#define CONFIG_FREERTOS_UNICORE 1',
+        '#define CONFIG_FREERTOS_HZ 100',
+        *(['#define CONFIG_SPIRAM 1'] if psram else []),
+    ]
+    (tmp_path / 'sdkconfig.h').write_text('#pragma once\n' + '\n'.join(config) + '\n')
+    dirs = [components / d.format(t=target, a=arch) for d in IDF_INCLUDE_DIRS]
+    cmd = [
+        compiler,
+        *flags,
+        '-std=gnu11',
+        '-O2',
+        '-Wall',
+        '-Wextra',
+        '-Werror',
+        '-fsyntax-only',
+        f'-I{tmp_path}',
+        *(f'-I{d}' for d in dirs if d.is_dir()),
+        f'-I{REPO_ROOT / "src"}',
+        f'-I{REPO_ROOT / "include"}',
+        str(REPO_ROOT / 'src' / 'hr_mem.c'),
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
