@@ -144,6 +144,23 @@ esp_err_t hr_reloc_failed(const hr_rela_run_t *run, const hr_reloc_t *r, esp_err
     return err == ESP_ERR_NOT_FINISHED ? ESP_ERR_NOT_SUPPORTED : err;
 }
 
+__attribute__((noinline)) esp_err_t hr_reloc_entry_slow(const hr_rela_run_t *run, uint32_t i, hr_reloc_apply_fn apply)
+{
+    const hr_reloc_env_t env = hr_reloc_env(run);
+    hr_reloc_t r = { .ctx = run->ctx, .phase = run->phase, .word_access_only = run->target->word_access_only };
+    esp_err_t err = hr_reloc_load(&env, i, &r);
+    if (err == ESP_OK) {
+        err = hr_link_symbol(&env, &r);
+        if (err != ESP_OK) {
+            ESP_LOGE(TAG, "relocation %u: symbol %u", (unsigned)i, (unsigned)r.sym);
+        }
+    }
+    if (err == ESP_OK) {
+        err = apply(&env, &r);
+    }
+    return err == ESP_OK ? ESP_OK : hr_reloc_failed(run, &r, err);
+}
+
 static int compare_hi(const void *a, const void *b)
 {
     uint32_t x = ((const hr_pcrel_hi_t *)a)->p_link;

@@ -177,9 +177,9 @@ typedef struct {
 /**
  * @brief Apply entries [first, first + count) of a relocation section.
  *
- * Each architecture defines it with the same loop over the helpers below
- * (hr_reloc_load, hr_link_symbol, hr_reloc_failed) around its own switch, so
- * the per-relocation work is inlined into one function per architecture.
+ * Each architecture defines it as hr_reloc_run() (below) with its own
+ * per-entry function, so the per-relocation work is inlined into one
+ * function per architecture.
  * @return ESP_OK; ESP_ERR_NOT_SUPPORTED (unknown type, value out of range,
  *         misaligned target); ESP_ERR_INVALID_SIZE (place or field outside its
  *         section, bad symbol); ESP_ERR_NOT_FOUND (undefined symbol); ESP_ERR_NO_MEM
@@ -365,6 +365,52 @@ static inline int32_t hr_reloc_addend(const hr_reloc_env_t *env, uint32_t i)
 static inline esp_err_t hr_reloc_failed_copy(const hr_rela_run_t *run, hr_reloc_t r, esp_err_t err)
 {
     return hr_reloc_failed(run, &r, err);
+}
+
+/** An architecture's work for one entry whose symbol is resolved: compute the value and write the field. */
+typedef esp_err_t (*hr_reloc_apply_fn)(const hr_reloc_env_t *env, hr_reloc_t *r);
+
+/**
+ * @brief One entry that hr_link_symbol_fast does not resolve (undefined, weak or bad), failures included.
+ *
+ * Out of line (hr_link.c), so none of the loop's per-entry values has to survive a call there.
+ */
+esp_err_t hr_reloc_entry_slow(const hr_rela_run_t *run, uint32_t i, hr_reloc_apply_fn apply);
+
+/**
+ * @brief The relocation loop of every architecture (hr_arch_relocate calls it with its own @p apply).
+ *
+ * Always inlined with a constant @p apply, so each architecture gets one
+ * function with its switch inlined into the loop and no call per entry on
+ * the fast path. Entries whose type is in @p markers (a bit per type below
+ * 64) only have their place checked.
+ */
+__attribute__((always_inline)) static inline esp_err_t hr_reloc_run(const hr_rela_run_t *run, uint32_t first,
+                                                                    uint32_t count, uint64_t markers,
+                                                                    hr_reloc_apply_fn apply)
+{
+    const hr_reloc_env_t env = hr_reloc_env(run);
+    hr_reloc_t r = { .ctx = run->ctx, .phase = run->phase, .word_access_only = run->target->word_access_only };
+    for (uint32_t i = first; i < first + count; i++) {
+        uint32_t type = hr_reloc_type(&env, i);
+        if (type < 64 && ((UINT64_C(1) << type) & markers) != 0 && hr_reloc_place_ok(&env, i)) {
+            continue;  /* a marker: nothing to do but check the place (a bad one fails in hr_reloc_load) */
+        }
+        esp_err_t err = hr_reloc_load(&env, i, &r);
+        if (err == ESP_OK && hr_link_symbol_fast(&env, &r)) {
+            err = apply(&env, &r);
+            if (err == ESP_OK) {
+                continue;
+            }
+            err = hr_reloc_failed_copy(run, r, err);
+        } else {
+            err = hr_reloc_entry_slow(run, i, apply);
+        }
+        if (err != ESP_OK) {
+            return err;
+        }
+    }
+    return ESP_OK;
 }
 
 /* --- helpers for the arch files: byte access that honours word-only memory ----- */

@@ -290,47 +290,9 @@ __attribute__((always_inline)) static inline esp_err_t relocate_one(const hr_rel
     return ESP_ERR_NOT_SUPPORTED;
 }
 
-/**
- * One entry whose symbol hr_link_symbol_fast does not resolve (undefined, weak or bad), failures
- * included. Out of line, so none of the loop's per-entry values has to survive a call there.
- */
-__attribute__((noinline)) static esp_err_t relocate_slow(const hr_rela_run_t *run, uint32_t i)
-{
-    const hr_reloc_env_t env = hr_reloc_env(run);
-    hr_reloc_t r = { .ctx = run->ctx, .phase = run->phase, .word_access_only = run->target->word_access_only };
-    esp_err_t err = hr_reloc_load(&env, i, &r);
-    if (err == ESP_OK) {
-        err = hr_link_symbol(&env, &r);
-        if (err != ESP_OK) {
-            ESP_LOGE(TAG, "relocation %u: symbol %u", (unsigned)i, (unsigned)r.sym);
-        }
-    }
-    if (err == ESP_OK) {
-        err = relocate_one(&env, &r);
-    }
-    return err == ESP_OK ? ESP_OK : hr_reloc_failed(run, &r, err);
-}
-
 esp_err_t hr_arch_relocate(const hr_rela_run_t *run, uint32_t first, uint32_t count)
 {
-    const hr_reloc_env_t env = hr_reloc_env(run);
-    hr_reloc_t r = { .ctx = run->ctx, .phase = run->phase, .word_access_only = run->target->word_access_only };
-    for (uint32_t i = first; i < first + count; i++) {
-        uint32_t type = hr_reloc_type(&env, i);
-        if (type < 64 && ((UINT64_C(1) << type) & MARKERS) != 0 && hr_reloc_place_ok(&env, i)) {
-            continue;  /* a marker: nothing to do but check the place (a bad one fails in hr_reloc_load) */
-        }
-        esp_err_t err = hr_reloc_load(&env, i, &r);
-        if (err == ESP_OK && hr_link_symbol_fast(&env, &r)) {
-            err = relocate_one(&env, &r);
-            if (err == ESP_OK) {
-                continue;
-            }
-            err = hr_reloc_failed_copy(run, r, err);
-        } else {
-            err = relocate_slow(run, i);
-        }
-        ESP_RETURN_ON_ERROR(err, TAG, "relocation section %u", (unsigned)run->section);
-    }
+    ESP_RETURN_ON_ERROR(hr_reloc_run(run, first, count, MARKERS, relocate_one), TAG, "relocation section %u",
+                        (unsigned)run->section);
     return ESP_OK;
 }
