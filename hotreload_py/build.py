@@ -136,7 +136,9 @@ def read_auth_key(key_file: Path) -> bytes:
     try:
         text = key_file.read_text().strip()
     except OSError as exc:
-        raise BuildError(f'{key_file}: cannot read the authentication key ({exc.strerror})') from exc
+        raise BuildError(
+            f'{key_file}: cannot read the authentication key ({exc.strerror}); rebuild the project, which makes it'
+        ) from exc
     try:
         key = bytes.fromhex(text)
     except ValueError:

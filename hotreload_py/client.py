@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from hotreload_py import protocol
-from hotreload_py.errors import DeviceError
+from hotreload_py.errors import BuildError, DeviceError
 
 #: Seconds to wait for the TCP connection to the device.
 CONNECT_TIMEOUT = 5.0
@@ -93,18 +93,13 @@ def normalize_url(value: str | None) -> str:
 
 
 def read_key(path: Path) -> bytes:
-    """The authentication key stored hex-encoded in path (the build writes it)."""
+    """The authentication key the build stored in path, or DeviceError saying how to get a good one."""
+    from hotreload_py.build import read_auth_key  # the writer of the key file owns its format
+
     try:
-        text = path.read_text().strip()
-    except OSError as exc:
-        raise DeviceError(f'cannot read the authentication key {path} ({exc.strerror}): rebuild the project') from None
-    try:
-        key = bytes.fromhex(text)
-    except ValueError:
-        key = b''
-    if not key:
-        raise DeviceError(f'{path} does not hold a hex-encoded key: delete it, rebuild and flash the firmware')
-    return key
+        return read_auth_key(path)
+    except BuildError as exc:
+        raise DeviceError(str(exc)) from None
 
 
 def sign_headers(key: bytes, method: str, path: str, body: bytes, nonce: str) -> dict[str, str]:
