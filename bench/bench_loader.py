@@ -56,7 +56,7 @@ def module_source(n: int) -> str:
             f'if (x > {i}) {{ fw_log("f{i}"); return {callee}(x - 1); }} return s_data[{i}]; }}'
         )
     table = ', '.join(f'f{i}' for i in range(n))
-    lines.append(f'int32_t (*const table[{n}])(int32_t) = {{ {table} }};')
+    lines.append(f'__attribute__((used)) static int32_t (*const table[{n}])(int32_t) = {{ {table} }};')
     return '\n'.join(lines) + '\n'
 
 
