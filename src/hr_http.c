@@ -15,7 +15,9 @@
  *   httpd_start, httpd_stop, httpd_register_uri_handler, HTTPD_DEFAULT_CONFIG,
  *   httpd_req_recv, httpd_req_get_hdr_value_len, httpd_req_get_hdr_value_str,
  *   httpd_resp_set_status, httpd_resp_set_type, httpd_resp_send,
- *   httpd_req_t::content_len, httpd_req_t::user_ctx, HTTPD_SOCK_ERR_TIMEOUT.
+ *   httpd_req_t::content_len, httpd_req_t::user_ctx, HTTPD_SOCK_ERR_TIMEOUT,
+ *   httpd_register_err_handler, httpd_err_handler_func_t, HTTPD_404_NOT_FOUND,
+ *   HTTPD_405_METHOD_NOT_ALLOWED.
  *
  * The server task handles one request at a time, so one upload runs at a time
  * (the store also refuses a second writer); a client silent for
@@ -299,6 +301,44 @@ static esp_err_t answer_nonce(httpd_req_t *req)
     return send_json(req, 200, body, len);
 }
 
+#define ENDPOINTS "POST " HR_PROTO_PATH_UPLOAD ", POST " HR_PROTO_PATH_RELOAD ", POST " \
+    HR_PROTO_PATH_UPLOAD_AND_RELOAD ", GET " HR_PROTO_PATH_STATUS ", GET " HR_PROTO_PATH_NONCE
+
+static const char *method_name(int method)
+{
+    switch (method) {
+    case HTTP_GET:
+        return "GET";
+    case HTTP_POST:
+        return "POST";
+    case HTTP_PUT:
+        return "PUT";
+    case HTTP_DELETE:
+        return "DELETE";
+    case HTTP_HEAD:
+        return "HEAD";
+    default:
+        return "this method on";
+    }
+}
+
+/* esp_http_server answers an unknown path or method with an HTML page; the API promises JSON. */
+static esp_err_t answer_no_route(httpd_req_t *req, httpd_err_code_t error)
+{
+    int status = error == HTTPD_405_METHOD_NOT_ALLOWED ? 405 : 404;
+    char message[224];
+    snprintf(message, sizeof(message), "no endpoint %s %.64s: this server answers " ENDPOINTS,
+             method_name(req->method), req->uri);
+    char body[JSON_SMALL];
+    int len = hr_respond_error_json(body, sizeof(body), message);
+    if (len < 0) {
+        len = hr_respond_error_json(body, sizeof(body), "no such endpoint: this server answers " ENDPOINTS);
+    }
+    ESP_LOGW(TAG, "%d: %s", status, message);
+    send_json(req, status, body, len);
+    return ESP_OK;
+}
+
 static esp_err_t dispatch(httpd_req_t *req)
 {
     hr_store_entry_t entry;
@@ -401,6 +441,8 @@ esp_err_t hotreload_server_start(const hotreload_server_config_t *config)
             return err;
         }
     }
+    httpd_register_err_handler(s_srv.handle, HTTPD_404_NOT_FOUND, answer_no_route);
+    httpd_register_err_handler(s_srv.handle, HTTPD_405_METHOD_NOT_ALLOWED, answer_no_route);
     ESP_LOGI(TAG, "Hot reload server running on port %u", (unsigned)httpd_config.server_port);
     return ESP_OK;
 }

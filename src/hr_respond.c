@@ -132,6 +132,8 @@ const char *hr_respond_status_line(int status)
         return "401 Unauthorized";
     case 404:
         return "404 Not Found";
+    case 405:
+        return "405 Method Not Allowed";
     case 408:
         return "408 Request Timeout";
     case 409:

@@ -358,3 +358,22 @@ def test_sim_device_multipart_upload_like_curl(built: SimBuild, device: sim.SimD
     assert reply.status_code == 200, reply.text
     assert reply.json()['sha256'] == hashlib.sha256(built.edited).hexdigest()
     device.wait_for(NEW, since=mark, timeout=30)
+
+
+@pytest.mark.parametrize('built', ARCHS[:1], indirect=True)
+def test_sim_device_unknown_path_or_method_answers_json(built: SimBuild, device: sim.SimDevice) -> None:
+    # esp_http_server's own 404/405 are HTML; the server registers JSON ones (httpd_register_err_handler).
+    endpoints = [protocol.PATH_UPLOAD, protocol.PATH_RELOAD, protocol.PATH_UPLOAD_AND_RELOAD, protocol.PATH_STATUS]
+    with httpx.Client(base_url=device.url, timeout=30) as client:
+        missing = client.get('/nope')
+        wrong_method = client.get(protocol.PATH_UPLOAD)
+        after = client.get(protocol.PATH_STATUS)
+    assert missing.status_code == 404, missing.text
+    assert missing.headers['content-type'] == 'application/json'
+    error = missing.json()['error']
+    assert missing.json()['ok'] is False
+    assert 'GET /nope' in error
+    assert all(path in error for path in endpoints), error
+    assert wrong_method.status_code == 405, wrong_method.text
+    assert f'GET {protocol.PATH_UPLOAD}' in wrong_method.json()['error']
+    assert after.status_code == 200

@@ -68,8 +68,14 @@ typedef enum {
     HTTP_PUT = 4,
 } httpd_method_t;
 
+/* Same order (so same values) as ESP-IDF. */
 typedef enum {
+    HTTPD_500_INTERNAL_SERVER_ERROR = 0,
+    HTTPD_501_METHOD_NOT_IMPLEMENTED,
+    HTTPD_505_VERSION_NOT_SUPPORTED,
     HTTPD_400_BAD_REQUEST,
+    HTTPD_401_UNAUTHORIZED,
+    HTTPD_403_FORBIDDEN,
     HTTPD_404_NOT_FOUND,
     HTTPD_405_METHOD_NOT_ALLOWED,
     HTTPD_408_REQ_TIMEOUT,
@@ -77,8 +83,7 @@ typedef enum {
     HTTPD_413_CONTENT_TOO_LARGE,
     HTTPD_414_URI_TOO_LONG,
     HTTPD_431_REQ_HDR_FIELDS_TOO_LARGE,
-    HTTPD_500_INTERNAL_SERVER_ERROR,
-    HTTPD_501_METHOD_NOT_IMPLEMENTED,
+    HTTPD_ERR_CODE_MAX
 } httpd_err_code_t;
 
 typedef struct {
@@ -148,6 +153,17 @@ esp_err_t httpd_resp_send_chunk(httpd_req_t *r, const char *buf, ssize_t buf_len
 esp_err_t httpd_resp_sendstr(httpd_req_t *r, const char *str);
 esp_err_t httpd_resp_sendstr_chunk(httpd_req_t *r, const char *str);
 esp_err_t httpd_resp_send_err(httpd_req_t *req, httpd_err_code_t error, const char *msg);
+
+/**
+ * Replaces the server's default answer to @p error (as ESP-IDF: the handler sends the
+ * response itself; ESP_OK keeps the connection open, anything else closes it, and
+ * HTTPD_500_INTERNAL_SERVER_ERROR always closes). NULL restores the default.
+ */
+typedef esp_err_t (*httpd_err_handler_func_t)(httpd_req_t *req, httpd_err_code_t error);
+esp_err_t httpd_register_err_handler(httpd_handle_t handle, httpd_err_code_t error,
+                                     httpd_err_handler_func_t handler_fn);
+/** Runs the handler registered for @p error, or sends the default answer and returns ESP_FAIL. */
+esp_err_t httpd_req_handle_err(httpd_req_t *req, httpd_err_code_t error);
 
 #ifdef __cplusplus
 }

@@ -70,6 +70,7 @@ typedef struct {
     httpd_config_t config;
     httpd_uri_t *uris;
     size_t uri_count;
+    httpd_err_handler_func_t err_handlers[HTTPD_ERR_CODE_MAX];
     conn_t conns[MAX_CONNS];
 } server_t;
 
@@ -551,6 +552,8 @@ esp_err_t httpd_resp_send_err(httpd_req_t *req, httpd_err_code_t error, const ch
         const char *text;
     } errors[] = {
         { HTTPD_400_BAD_REQUEST, "400 Bad Request", "Bad request syntax" },
+        { HTTPD_401_UNAUTHORIZED, "401 Unauthorized", "No permission -- see authorization schemes" },
+        { HTTPD_403_FORBIDDEN, "403 Forbidden", "Request forbidden -- authorization will not help" },
         { HTTPD_404_NOT_FOUND, "404 Not Found", "Nothing matches the given URI" },
         { HTTPD_405_METHOD_NOT_ALLOWED, "405 Method Not Allowed", "Request method for this URI is not handled" },
         { HTTPD_408_REQ_TIMEOUT, "408 Request Timeout", "Server closed this connection" },
@@ -560,6 +563,7 @@ esp_err_t httpd_resp_send_err(httpd_req_t *req, httpd_err_code_t error, const ch
         { HTTPD_431_REQ_HDR_FIELDS_TOO_LARGE, "431 Request Header Fields Too Large", "Header fields are too long" },
         { HTTPD_500_INTERNAL_SERVER_ERROR, "500 Internal Server Error", "Server has encountered an unexpected error" },
         { HTTPD_501_METHOD_NOT_IMPLEMENTED, "501 Method Not Implemented", "Server does not support this method" },
+        { HTTPD_505_VERSION_NOT_SUPPORTED, "505 Version Not Supported", "HTTP version not supported by server" },
     };
     size_t i = 0;
     while (i + 1 < sizeof(errors) / sizeof(errors[0]) && errors[i].code != error) {
@@ -661,6 +665,28 @@ esp_err_t httpd_register_uri_handler(httpd_handle_t handle, const httpd_uri_t *u
     return ESP_OK;
 }
 
+esp_err_t httpd_register_err_handler(httpd_handle_t handle, httpd_err_code_t error,
+                                     httpd_err_handler_func_t handler_fn)
+{
+    server_t *srv = handle;
+    if (srv == NULL || (unsigned)error >= HTTPD_ERR_CODE_MAX) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    srv->err_handlers[error] = handler_fn;
+    return ESP_OK;
+}
+
+esp_err_t httpd_req_handle_err(httpd_req_t *req, httpd_err_code_t error)
+{
+    server_t *srv = req->handle;
+    if ((unsigned)error < HTTPD_ERR_CODE_MAX && srv->err_handlers[error] != NULL) {
+        esp_err_t ret = srv->err_handlers[error](req, error);
+        return error == HTTPD_500_INTERNAL_SERVER_ERROR ? ESP_FAIL : ret;
+    }
+    httpd_resp_send_err(req, error, NULL);
+    return ESP_FAIL;
+}
+
 /* Discard what the handler did not read, so the next request starts at its first byte. */
 static void drain_body(req_state_t *st)
 {
@@ -681,10 +707,11 @@ static void drain_body(req_state_t *st)
     }
 }
 
+/* The request head could not be parsed, so the stream is unusable whatever the handler says. */
 static void send_simple_error(req_state_t *st, httpd_req_t *req, httpd_err_code_t code)
 {
     st->close_after = true;
-    httpd_resp_send_err(req, code, NULL);
+    httpd_req_handle_err(req, code);
 }
 
 /* Handle one request on @p c; false when the connection must close. */
@@ -752,7 +779,12 @@ static bool handle_request(server_t *srv, conn_t *c)
     }
     if (match == NULL) {
         drain_body(st);
-        httpd_resp_send_err(req, path_known ? HTTPD_405_METHOD_NOT_ALLOWED : HTTPD_404_NOT_FOUND, NULL);
+        httpd_err_code_t code = path_known ? HTTPD_405_METHOD_NOT_ALLOWED : HTTPD_404_NOT_FOUND;
+        /* ESP-IDF closes after its default answer; say so in that answer's headers. */
+        st->close_after = srv->err_handlers[code] == NULL;
+        if (httpd_req_handle_err(req, code) != ESP_OK) {
+            st->close_after = true;
+        }
     } else {
         req->user_ctx = match->user_ctx;
         esp_err_t err = match->handler(req);
