@@ -94,33 +94,44 @@ def missing_tools(toolchain: Toolchain) -> list[str]:
     return [tool for tool in toolchain.tools if shutil.which(tool) is None]
 
 
-def _run(cmd: Sequence[str]) -> None:
+class ToolFailed(BuildError):
+    """One step of a compile failed; `diagnostics` is what the tool printed (its errors)."""
+
+    def __init__(self, cmd: Sequence[str], returncode: int, diagnostics: str) -> None:
+        super().__init__(f'{cmd[0]} failed ({returncode}): {" ".join(cmd)}\n{diagnostics.strip()}')
+        self.tool = cmd[0]
+        self.diagnostics = diagnostics
+
+
+def _run(cmd: Sequence[str]) -> str:
+    """Run one step; return what it printed on stderr (its warnings), raise ToolFailed when it fails."""
     result = subprocess.run(list(cmd), capture_output=True, text=True)
     if result.returncode != 0:
-        raise BuildError(f'{cmd[0]} failed ({result.returncode}): {" ".join(cmd)}\n{result.stderr.strip()}')
+        raise ToolFailed(cmd, result.returncode, result.stderr)
+    return result.stderr
 
 
-def compile_c(toolchain: Toolchain, source: Path, output: Path, flags: Sequence[str] = ()) -> None:
-    """Compile one C or assembler file to an object with the toolchain's exact steps."""
+def compile_c(toolchain: Toolchain, source: Path, output: Path, flags: Sequence[str] = ()) -> str:
+    """Compile one C or assembler file to an object with the toolchain's exact steps; return its warnings."""
     is_asm = source.suffix in ('.S', '.s')
     if not toolchain.llc:
-        _run([*toolchain.cc, *flags, '-c', str(source), '-o', str(output)])
-        return
+        return _run([*toolchain.cc, *flags, '-c', str(source), '-o', str(output)])
     with tempfile.TemporaryDirectory(prefix='hr-cc-') as tmp:
         if is_asm:
             preprocessed = Path(tmp) / 'pre.s'
-            _run([*toolchain.cc, *flags, '-E', '-P', '-x', 'assembler-with-cpp', str(source), '-o', str(preprocessed)])
-            _run([*toolchain.mc, '-filetype=obj', str(preprocessed), '-o', str(output)])
-            return
+            warnings = _run(
+                [*toolchain.cc, *flags, '-E', '-P', '-x', 'assembler-with-cpp', str(source), '-o', str(preprocessed)]
+            )
+            return warnings + _run([*toolchain.mc, '-filetype=obj', str(preprocessed), '-o', str(output)])
         ir = Path(tmp) / 'out.ll'
         asm = Path(tmp) / 'out.s'
         # llc spells the section flags without the leading -f.
         llc_flags = ['-' + f[2:] for f in flags if f in ('-ffunction-sections', '-fdata-sections')]
-        _run([*toolchain.cc, *flags, '-S', '-emit-llvm', str(source), '-o', str(ir)])
-        _run([*toolchain.llc, *llc_flags, str(ir), '-o', str(asm)])
+        warnings = _run([*toolchain.cc, *flags, '-S', '-emit-llvm', str(source), '-o', str(ir)])
+        warnings += _run([*toolchain.llc, *llc_flags, str(ir), '-o', str(asm)])
         # latin-1 round-trips any byte llc writes (string literals need not be UTF-8).
         asm.write_text(_cfi_register_numbers(asm.read_text('latin-1')), 'latin-1')
-        _run([*toolchain.mc, '-filetype=obj', str(asm), '-o', str(output)])
+        return warnings + _run([*toolchain.mc, '-filetype=obj', str(asm), '-o', str(output)])
 
 
 _CFI_LINE = re.compile(r'^\s*\.cfi_\w+\s.*$', re.MULTILINE)
@@ -149,10 +160,12 @@ def _cc_main(argv: list[str]) -> int:
         return 2
     flags = [a for a in rest if a != sources[0]]
     try:
-        compile_c(toolchain, Path(sources[0]), output, flags)
-    except BuildError as exc:
-        print(exc, file=sys.stderr)
+        warnings = compile_c(toolchain, Path(sources[0]), output, flags)
+    except ToolFailed as exc:
+        # The build tool already shows the command; the C front end's own errors are what the developer needs.
+        print(exc.diagnostics if exc.tool == toolchain.cc[0] else exc, file=sys.stderr, end='')
         return 1
+    print(warnings, file=sys.stderr, end='')
     return 0
 
 
