@@ -173,7 +173,8 @@ static void put_string(hr_json_t *j, const char *s)
             put(j, esc, 2);
         } else if (*p == '\n') {
             put(j, "\\n", 2);
-        } else if (*p < 0x20) {
+        } else if (*p < 0x20 || *p >= 0x7f) {
+            /* Bytes from the network (a request path) need not be UTF-8; as \u00XX the JSON stays valid. */
             char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 0xF]};
             put(j, esc, 6);
         } else {

@@ -9,6 +9,7 @@ own device process on a fresh partition file and stops it afterwards.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import socket
@@ -377,3 +378,18 @@ def test_sim_device_unknown_path_or_method_answers_json(built: SimBuild, device:
     assert wrong_method.status_code == 405, wrong_method.text
     assert f'GET {protocol.PATH_UPLOAD}' in wrong_method.json()['error']
     assert after.status_code == 200
+
+
+@pytest.mark.parametrize('built', ARCHS[:1], indirect=True)
+def test_sim_device_unknown_path_with_raw_bytes_answers_valid_json(built: SimBuild, device: sim.SimDevice) -> None:
+    # The path is echoed in the error: quotes, control bytes and bytes that are not UTF-8 must not break the JSON.
+    host, port = device.url.removeprefix('http://').split(':')
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(b'GET /x"\\\x01\xff\xc3 HTTP/1.1\r\nHost: device\r\nConnection: close\r\n\r\n')
+        reply = b''
+        while chunk := conn.recv(4096):
+            reply += chunk
+    head, _, body = reply.partition(b'\r\n\r\n')
+    assert head.startswith(b'HTTP/1.1 404'), head
+    error = json.loads(body)['error']
+    assert error.startswith('no endpoint GET /x"\\\x01\xff\xc3:'), error

@@ -781,7 +781,9 @@ static bool handle_request(server_t *srv, conn_t *c)
         drain_body(st);
         httpd_err_code_t code = path_known ? HTTPD_405_METHOD_NOT_ALLOWED : HTTPD_404_NOT_FOUND;
         /* ESP-IDF closes after its default answer; say so in that answer's headers. */
-        st->close_after = srv->err_handlers[code] == NULL;
+        if (srv->err_handlers[code] == NULL) {
+            st->close_after = true;
+        }
         if (httpd_req_handle_err(req, code) != ESP_OK) {
             st->close_after = true;
         }
