@@ -163,6 +163,36 @@ static void puts_raw(hr_json_t *j, const char *s)
     put(j, s, strlen(s));
 }
 
+/* Length of the well-formed UTF-8 sequence at @p p (RFC 3629: no overlongs, no surrogates), 0 if none. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t n;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+        n = 2;
+    } else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+        n = 3;
+        lo = p[0] == 0xE0 ? 0xA0 : 0x80;
+        hi = p[0] == 0xED ? 0x9F : 0xBF;
+    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+        n = 4;
+        lo = p[0] == 0xF0 ? 0x90 : 0x80;
+        hi = p[0] == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        return 0;
+    }
+    /* The NUL terminator fails the range check, so this never reads past the string. */
+    if (p[1] < lo || p[1] > hi) {
+        return 0;
+    }
+    for (size_t i = 2; i < n; i++) {
+        if (p[i] < 0x80 || p[i] > 0xBF) {
+            return 0;
+        }
+    }
+    return n;
+}
+
 static void put_string(hr_json_t *j, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
@@ -173,6 +203,10 @@ static void put_string(hr_json_t *j, const char *s)
             put(j, esc, 2);
         } else if (*p == '\n') {
             put(j, "\\n", 2);
+        } else if (*p >= 0x80 && utf8_len(p) > 0) {
+            size_t n = utf8_len(p);
+            put(j, (const char *)p, n);
+            p += n - 1;
         } else if (*p < 0x20 || *p >= 0x7f) {
             /* Bytes from the network (a request path) need not be UTF-8; as \u00XX the JSON stays valid. */
             char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 0xF]};

@@ -385,11 +385,11 @@ def test_sim_device_unknown_path_with_raw_bytes_answers_valid_json(built: SimBui
     # The path is echoed in the error: quotes, control bytes and bytes that are not UTF-8 must not break the JSON.
     host, port = device.url.removeprefix('http://').split(':')
     with socket.create_connection((host, int(port)), timeout=30) as conn:
-        conn.sendall(b'GET /x"\\\x01\xff\xc3 HTTP/1.1\r\nHost: device\r\nConnection: close\r\n\r\n')
+        conn.sendall(b'GET /x"\\\x01\xff\xc3\xc3\xbc HTTP/1.1\r\nHost: device\r\nConnection: close\r\n\r\n')
         reply = b''
         while chunk := conn.recv(4096):
             reply += chunk
     head, _, body = reply.partition(b'\r\n\r\n')
     assert head.startswith(b'HTTP/1.1 404'), head
     error = json.loads(body)['error']
-    assert error.startswith('no endpoint GET /x"\\\x01\xff\xc3:'), error
+    assert error.startswith('no endpoint GET /x"\\\x01\xff\xc3ü:'), error
