@@ -758,9 +758,14 @@ static bool handle_request(server_t *srv, conn_t *c)
     if (te != NULL && strcasecmp(te, "chunked") == 0) {
         st->chunked_body = true;
     } else if (cl != NULL) {
-        char *end;
-        unsigned long len = strtoul(cl, &end, 10);
-        if (end == cl || *end != '\0') {
+        /* Plain digits only, as ESP-IDF's parser: strtoul() would take "-1" as a huge length. */
+        size_t len = 0;
+        bool valid = *cl != '\0';
+        for (const char *d = cl; valid && *d; d++) {
+            valid = *d >= '0' && *d <= '9' && len <= (SIZE_MAX - (size_t)(*d - '0')) / 10;
+            len = len * 10 + (size_t)(*d - '0');
+        }
+        if (!valid) {
             send_simple_error(st, req, HTTPD_400_BAD_REQUEST);
             goto done;
         }
