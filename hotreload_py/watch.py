@@ -82,7 +82,7 @@ def watch_loop(
     """Call action once per burst of changes under paths, and again every retry_interval while it asks to.
 
     Returns True after an action when restart() says the set of paths to watch
-    has changed, False when stop_event is set or the user interrupted.
+    has changed, False when stop_event is set; Ctrl+C raises KeyboardInterrupt.
     """
     if debounce <= 0:
         raise HotreloadError(f'--debounce must be a positive number of seconds, not {debounce:g}')
@@ -96,7 +96,6 @@ def watch_loop(
         stop_event=stop_event,
         rust_timeout=max(int(retry_interval * 1000), 1),
         yield_on_timeout=True,
-        raise_interrupt=False,
     ):
         changed = {Path(path) for _, path in changes}
         if not changed and not pending:
@@ -163,8 +162,17 @@ def run_watch(
     timeout: float | None = None,
 ) -> None:
     """Watch every reloadable component of build_dir and reload it on the device at url until stopped."""
+    try:
+        _watch_until_stopped(build_dir, url, debounce, echo, stop_event or threading.Event(), timeout)
+    except KeyboardInterrupt:
+        # Ctrl+C is how a watch ends, whether it comes while waiting or in the middle of a build.
+        echo(f'{PREFIX}stopped')
+
+
+def _watch_until_stopped(
+    build_dir: Path, url: str, debounce: float, echo: Echo, stop: threading.Event, timeout: float | None
+) -> None:
     action = ReloadAction(build_dir, url, echo, timeout)
-    stop = stop_event or threading.Event()
     while not stop.is_set():
         manifest = load_manifest(build_dir)
         dirs = watched_dirs(manifest)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -358,3 +362,33 @@ def test_run_watch_follows_components_added_to_the_manifest(tmp_path: Path) -> N
         stop.set()
         thread.join(timeout=30)
     assert not thread.is_alive()
+
+
+def test_watch_cli_ctrl_c_stops_quietly(tmp_path: Path) -> None:
+    build = make_project(tmp_path)
+    cmd = [
+        sys.executable,
+        '-m',
+        'hotreload_py',
+        'watch',
+        '--url',
+        f'127.0.0.1:{free_port()}',
+        '--build-dir',
+        str(build),
+    ]
+    env = {**os.environ, 'PYTHONPATH': str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        banner = proc.stdout.readline()
+        assert 'watching' in banner
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert 'stopped' in out
+    # watchfiles' own "WARNING: KeyboardInterrupt caught" line, or a traceback, is noise here.
+    assert err == ''
