@@ -16,6 +16,10 @@ from hotreload_py.toolchains import TOOLCHAINS, Toolchain, missing_tools
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Subprocesses (`python -m hotreload_py`, the CMake pipeline) import the package of this tree, not
+# whichever checkout `pip install -e` last pointed at.
+os.environ['PYTHONPATH'] = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get('PYTHONPATH')]))
+
 #: Fixtures of the device-tool tests (simulated device processes, a host-built project).
 pytest_plugins = ['devtools_project']
 
