@@ -46,6 +46,14 @@ def build_cmd(arch: str, components: tuple[Path, ...], build_dir: Path, no_auth:
     """Build the simulated device's firmware and its modules with the standalone pipeline."""
     manifest = sim.build(arch, build_dir, components, auth=not no_auth, echo=lambda line: click.echo(line, err=True))
     click.echo(f'built {manifest.firmware_elf} and {", ".join(c.module for c in manifest.components)}')
+    if not any(c.name == sim.APP_COMPONENT for c in manifest.components):
+        # Otherwise the device reloads the module and then prints nothing new, which looks like a failed reload.
+        click.echo(
+            f'note: the simulated application calls reloadable_add() and reloadable_greet() only from a component '
+            f'named {sim.APP_COMPONENT!r} (its directory name, as in ESP-IDF); '
+            f'{", ".join(c.name for c in manifest.components)} will load and reload, but nothing calls it',
+            err=True,
+        )
 
 
 @sim_group.command('run')

@@ -28,6 +28,8 @@ from hotreload_py.toolchains import TOOLCHAINS, Toolchain, missing_tools
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = REPO_ROOT / 'sim' / 'firmware'
 #: The seed README's component, used when no --component is given.
+# The component the simulated application calls (sim/firmware/CMakeLists.txt: SIM_APP_CALLS_RELOADABLE).
+APP_COMPONENT = 'reloadable'
 DEFAULT_COMPONENT = REPO_ROOT / 'sim' / 'components' / 'reloadable'
 
 #: Line the runtime logs once the server accepts requests.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -72,6 +73,7 @@ def cli_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'reloadable_stripped.so' in result.stdout
+    assert 'note:' not in result.stderr  # the application calls the default component
     return build_dir
 
 
@@ -152,3 +154,21 @@ def test_sim_run_command_reports_a_taken_port(cli_build: Path) -> None:
     assert result.returncode == 1
     assert 'error: the simulated device exited with status 2' in result.stderr
     assert f'cannot listen on 127.0.0.1:{port}' in result.stdout + result.stderr
+
+
+def test_sim_build_says_when_the_application_does_not_call_the_component(tmp_path: Path) -> None:
+    require_toolchain('rv32-gcc')
+    require_executable('cmake')
+    require_executable('ninja')
+    component = tmp_path / 'comp'
+    shutil.copytree(REPO_ROOT / 'sim' / 'components' / 'reloadable', component)
+    result = subprocess.run(
+        _hotreload('sim', 'build', '--component', str(component), '--build-dir', str(tmp_path / 'build')),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "only from a component named 'reloadable'" in result.stderr
+    assert 'comp will load and reload' in result.stderr
