@@ -16,8 +16,9 @@
  *   httpd_req_recv, httpd_req_get_hdr_value_len, httpd_req_get_hdr_value_str,
  *   httpd_resp_set_status, httpd_resp_set_type, httpd_resp_send,
  *   httpd_req_t::content_len, httpd_req_t::user_ctx, HTTPD_SOCK_ERR_TIMEOUT,
- *   httpd_register_err_handler, httpd_err_handler_func_t, HTTPD_404_NOT_FOUND,
- *   HTTPD_405_METHOD_NOT_ALLOWED.
+ *   httpd_register_err_handler, httpd_err_handler_func_t, HTTPD_400_BAD_REQUEST,
+ *   HTTPD_404_NOT_FOUND, HTTPD_405_METHOD_NOT_ALLOWED, HTTPD_408_REQ_TIMEOUT,
+ *   HTTPD_411_LENGTH_REQUIRED, HTTPD_414_URI_TOO_LONG, HTTPD_431_REQ_HDR_FIELDS_TOO_LARGE.
  *
  * The server task handles one request at a time, so one upload runs at a time
  * (the store also refuses a second writer); a client silent for
@@ -339,6 +340,38 @@ static esp_err_t answer_no_route(httpd_req_t *req, httpd_err_code_t error)
     return ESP_OK;
 }
 
+/* The errors esp_http_server finds in a request itself, answered in JSON too; the connection then closes. */
+static esp_err_t answer_bad_request(httpd_req_t *req, httpd_err_code_t error)
+{
+    int status = 400;
+    const char *message = "malformed HTTP request: send it with curl, idf.py reload or hotreload reload";
+    switch (error) {
+    case HTTPD_408_REQ_TIMEOUT:
+        status = 408;
+        message = "the client stopped sending the request: check the connection and send it again";
+        break;
+    case HTTPD_411_LENGTH_REQUIRED:
+        status = 411;
+        message = "this server needs a Content-Length: send the module as a file (curl -F or --data-binary @file)";
+        break;
+    case HTTPD_414_URI_TOO_LONG:
+        status = 414;
+        message = "request path too long: this server answers " ENDPOINTS;
+        break;
+    case HTTPD_431_REQ_HDR_FIELDS_TOO_LARGE:
+        status = 431;
+        message = "request headers too long for CONFIG_HTTPD_MAX_REQ_HDR_LEN: send fewer or shorter headers";
+        break;
+    default:
+        break;
+    }
+    char body[JSON_SMALL];
+    int len = hr_respond_error_json(body, sizeof(body), message);
+    ESP_LOGW(TAG, "%d: %s", status, message);
+    send_json(req, status, body, len);
+    return ESP_FAIL;
+}
+
 static esp_err_t dispatch(httpd_req_t *req)
 {
     hr_store_entry_t entry;
@@ -443,6 +476,13 @@ esp_err_t hotreload_server_start(const hotreload_server_config_t *config)
     }
     httpd_register_err_handler(s_srv.handle, HTTPD_404_NOT_FOUND, answer_no_route);
     httpd_register_err_handler(s_srv.handle, HTTPD_405_METHOD_NOT_ALLOWED, answer_no_route);
+    static const httpd_err_code_t request_errors[] = {
+        HTTPD_400_BAD_REQUEST, HTTPD_408_REQ_TIMEOUT, HTTPD_411_LENGTH_REQUIRED, HTTPD_414_URI_TOO_LONG,
+        HTTPD_431_REQ_HDR_FIELDS_TOO_LARGE,
+    };
+    for (size_t i = 0; i < sizeof(request_errors) / sizeof(request_errors[0]); i++) {
+        httpd_register_err_handler(s_srv.handle, request_errors[i], answer_bad_request);
+    }
     ESP_LOGI(TAG, "Hot reload server running on port %u", (unsigned)httpd_config.server_port);
     return ESP_OK;
 }

@@ -138,6 +138,12 @@ const char *hr_respond_status_line(int status)
         return "408 Request Timeout";
     case 409:
         return "409 Conflict";
+    case 411:
+        return "411 Length Required";
+    case 414:
+        return "414 URI Too Long";
+    case 431:
+        return "431 Request Header Fields Too Large";
     case 413:
         return "413 Payload Too Large";
     case 503:

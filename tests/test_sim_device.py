@@ -393,3 +393,23 @@ def test_sim_device_unknown_path_with_raw_bytes_answers_valid_json(built: SimBui
     assert head.startswith(b'HTTP/1.1 404'), head
     error = json.loads(body)['error']
     assert error.startswith('no endpoint GET /x"\\\x01\xff\xc3ü:'), error
+
+
+@pytest.mark.parametrize('built', ARCHS[:1], indirect=True)
+def test_sim_device_request_errors_answer_json(built: SimBuild, device: sim.SimDevice) -> None:
+    # Errors esp_http_server finds in the request itself (here 431 and 400) are JSON too, and close the connection.
+    with httpx.Client(base_url=device.url, timeout=30) as client:
+        too_long = client.get(protocol.PATH_STATUS, headers={'X-Padding': 'p' * 600})
+    assert too_long.status_code == 431, too_long.text
+    assert too_long.json()['ok'] is False
+    assert 'CONFIG_HTTPD_MAX_REQ_HDR_LEN' in too_long.json()['error']
+    assert too_long.headers['connection'] == 'close'
+    with socket.create_connection(('127.0.0.1', device.port), timeout=30) as conn:
+        conn.sendall(f'POST {protocol.PATH_UPLOAD} HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n'.encode())
+        reply = b''
+        while chunk := conn.recv(4096):
+            reply += chunk
+    head, _, body = reply.partition(b'\r\n\r\n')
+    assert head.startswith(b'HTTP/1.1 400 '), head
+    assert 'malformed HTTP request' in json.loads(body)['error']
+    assert status(device.url)[protocol.STATUS_UPDATE_PENDING] is False
