@@ -18,14 +18,18 @@ def sim_group() -> None:
     """The simulated device: the hotreload runtime as a process under QEMU user emulation, serving HTTP locally."""
 
 
-@sim_group.command('build')
-@click.option(
+#: --arch, the same for every command that builds a simulated device.
+ARCH_OPTION = click.option(
     '--arch',
     type=click.Choice(sorted(sim.SIM_ARCHES)),
     default='riscv32',
     show_default=True,
     help='Instruction set of the simulated device (riscv32: ESP32-C3 memory map, xtensa: ESP32-S3).',
 )
+
+
+@sim_group.command('build')
+@ARCH_OPTION
 @click.option(
     '--component',
     'components',
@@ -108,13 +112,7 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 
 @sim_group.command('demo')
-@click.option(
-    '--arch',
-    type=click.Choice(sorted(sim.SIM_ARCHES)),
-    default='riscv32',
-    show_default=True,
-    help='Instruction set of the simulated device.',
-)
+@ARCH_OPTION
 @click.option(
     '--work-dir',
     type=click.Path(file_okay=False, path_type=Path),
